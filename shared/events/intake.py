@@ -1,0 +1,78 @@
+"""Events the intake service publishes (topic: participants; contacts on their own topic)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import EmailStr, Field
+
+from shared.events import topics
+from shared.events.catalog import event
+from shared.events.common import AgeBand, LanguageSkill, Payload, PostcodeArea, Sector, SectorExperience, Slot
+
+Role = Literal["mentee", "mentor"]
+
+
+@event("mentee-registered", version=1, topic=topics.PARTICIPANTS, source="intake")
+class MenteeRegistered(Payload):
+    """An eligible young job seeker joined the branch's waiting pool."""
+
+    mentee_id: str
+    registered_on: date
+    age_band: AgeBand
+    languages: list[LanguageSkill] = Field(min_length=1)
+    sectors: list[Sector] = Field(min_length=1)
+    education_level: str
+    postcode_area: PostcodeArea
+    availability: list[Slot] = Field(min_length=1)
+
+
+@event("mentor-registered", version=1, topic=topics.PARTICIPANTS, source="intake")
+class MentorRegistered(Payload):
+    """A volunteer mentor joined the branch; not matchable until trained."""
+
+    mentor_id: str
+    registered_on: date
+    age_band: AgeBand
+    languages: list[LanguageSkill] = Field(min_length=1)
+    experience: list[SectorExperience] = Field(min_length=1)
+    postcode_area: PostcodeArea
+    availability: list[Slot] = Field(min_length=1)
+    max_active_duos: int = Field(ge=1)
+
+
+@event("mentor-trained", version=1, topic=topics.PARTICIPANTS, source="intake")
+class MentorTrained(Payload):
+    """The mentor completed every module of the initial training and may now be matched."""
+
+    mentor_id: str
+    completed_on: date
+    modules: int = Field(ge=1)
+
+
+@event("participant-withdrawn", version=1, topic=topics.PARTICIPANTS, source="intake")
+class ParticipantWithdrawn(Payload):
+    """A mentee or mentor left the programme; they leave the matching pool."""
+
+    participant_id: str
+    role: Role
+    withdrawn_on: date
+
+
+@event("participant-erased", version=1, topic=topics.PARTICIPANTS, source="intake")
+class ParticipantErased(Payload):
+    """Personal data was erased; every service forgets what it holds about this id."""
+
+    participant_id: str
+    role: Role
+
+
+@event("participant-contact-changed", version=1, topic=topics.PARTICIPANT_CONTACTS, source="intake")
+class ParticipantContactChanged(Payload):
+    """How notify may reach a participant. Lives on a compacted topic only, never with domain events."""
+
+    participant_id: str
+    role: Role
+    display_name: str = Field(min_length=1, max_length=120)
+    email: EmailStr
+    preferred_language: str = Field(pattern=r"^[a-z]{2}$")

@@ -1,0 +1,42 @@
+"""Events the matching service publishes (topic: duos, keyed by duo id)."""
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from shared.events import topics
+from shared.events.catalog import event
+from shared.events.common import Payload
+
+
+@event("duo-proposed", version=1, topic=topics.DUOS, source="matching")
+class DuoProposed(Payload):
+    """Matching proposes a mentor for a mentee, with its score and the reasons in words."""
+
+    duo_id: str
+    mentee_id: str
+    mentor_id: str
+    score: float = Field(ge=0, le=100)
+    breakdown: dict[str, float]
+    reasons: list[str]
+
+
+@event("proposal-declined", version=1, topic=topics.DUOS, source="matching")
+class ProposalDeclined(Payload):
+    """A coordinator declined a proposal; this pair is never proposed again."""
+
+    duo_id: str
+    mentee_id: str
+    mentor_id: str
+
+
+@event("duo-formed", version=1, topic=topics.DUOS, source="matching")
+class DuoFormed(Payload):
+    """A coordinator accepted a proposal: the duo starts its six months."""
+
+    duo_id: str
+    mentee_id: str
+    mentor_id: str
+    started_on: date
+    score: float

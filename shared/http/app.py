@@ -1,0 +1,45 @@
+"""The one factory that builds a service's FastAPI app with the suite's conventions."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+from shared.http import health, problems
+from shared.http.middleware import CorrelationAndLimits
+from shared.observability import logging as json_logging
+from shared.runtime import ServiceRuntime
+
+
+def create_app(runtime: ServiceRuntime, routers: list[APIRouter], *, title: str, description: str) -> FastAPI:
+    settings = runtime.settings
+    json_logging.configure(settings.service_name, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  responses={401: {"description": "No valid bearer token (problem details)"},
+                             403: {"description": "The token does not cover this branch (problem details)"},
+                             422: {"description": "Invalid input or a programme rule refused it (problem details)"}})
+    app.state.settings = settings
+    app.state.runtime = runtime
+    problems.install(app)
+    app.add_middleware(CorrelationAndLimits, service=settings.service_name,
+                       max_body_bytes=settings.max_body_bytes)
+    app.include_router(health.router({"database": runtime.database_ready, "kafka": runtime.kafka_ready},
+                                     before_scrape=runtime.relay.measure_backlog))
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of this service's events")
+    async def asyncapi() -> JSONResponse:
+        return JSONResponse(runtime.asyncapi().to_specification().to_jsonable())
+
+    return app

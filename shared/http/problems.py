@@ -1,0 +1,94 @@
+"""Every error as RFC 9457 problem details (application/problem+json), never a stack trace."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.rules import RuleBroken
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://duo-suite.example/problems/"
+
+
+class Problem(Exception):
+    """Raised by route handlers for errors that are not validation or programme rules."""
+
+    def __init__(self, status: int, title: str, detail: str, kind: str,
+                 extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.kind = status, title, detail, kind
+        self.extra = extra or {}
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, "Not found", f"No {what} with this id in this branch.", "not-found")
+
+
+def conflict(detail: str) -> Problem:
+    return Problem(409, "Conflict", detail, "conflict")
+
+
+def problem_response(request: Request, status: int, title: str, detail: str, kind: str,
+                     **extra: Any) -> JSONResponse:
+    body = {"type": TYPE_BASE + kind, "title": title, "status": status, "detail": detail,
+            "instance": request.url.path, **extra}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE,
+                        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
+
+
+def _field(loc: tuple) -> str:
+    # ("body", "languages", 0, "level") -> "languages[0].level"; the location kind is kept apart.
+    parts = [p for p in loc[1:]] if loc and loc[0] in ("body", "query", "path", "header") else list(loc)
+    text = ""
+    for p in parts:
+        text += f"[{p}]" if isinstance(p, int) else (f".{p}" if text else str(p))
+    return text or "(body)"
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": _field(tuple(e["loc"])), "in": e["loc"][0] if e["loc"] else "body",
+         "rule": e["type"], "message": e["msg"]}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem_response(request, 422, "Invalid request", detail, "validation", errors=errors)
+
+
+async def _rule_broken(request: Request, exc: RuleBroken) -> JSONResponse:
+    errors = [{"field": r.field, "rule": r.rule, "message": r.message} for r in exc.refusals]
+    return problem_response(request, 422, "Refused by a programme rule", str(exc), "rule-broken",
+                            errors=errors)
+
+
+async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    return problem_response(request, exc.status, exc.title, exc.detail, exc.kind, **exc.extra)
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    kinds = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+             413: "too-large", 415: "unsupported-media-type"}
+    title = {401: "Not authenticated", 403: "Forbidden", 404: "Not found"}.get(exc.status_code, "Error")
+    return problem_response(request, exc.status_code, title, str(exc.detail),
+                            kinds.get(exc.status_code, "http-error"))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error", extra={"route": request.url.path, "error": type(exc).__name__})
+    return problem_response(request, 500, "Internal error",
+                            "Something went wrong on our side. Quote the X-Correlation-ID header when you report it.",
+                            "internal")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(RuleBroken, _rule_broken)
+    app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,42 @@
+"""Dead letters: a message that cannot be parsed or applied is parked with its reason.
+
+The original bytes and key are kept untouched so it can be inspected and replayed.
+"""
+from __future__ import annotations
+
+import logging
+
+from faststream.kafka import KafkaBroker
+
+from shared.events import topics
+from shared.observability import metrics
+
+log = logging.getLogger(__name__)
+
+
+class DeadLetters:
+    def __init__(self, service: str, broker: KafkaBroker) -> None:
+        self.service = service
+        self._publisher = broker.publisher(
+            topics.DEAD_LETTERS,
+            title=f"{topics.DEAD_LETTERS}:dead-letter",
+            description="Messages a consumer could not parse or apply; original bytes, reason in headers",
+        )
+
+    async def park(self, record, reason: str, group: str) -> None:
+        headers = {k: (v.decode(errors="replace") if isinstance(v, bytes) else str(v))
+                   for k, v in (record.headers or [])}
+        headers.update({
+            "dead-letter-reason": reason[:500],
+            "dead-letter-service": self.service,
+            "dead-letter-group": group,
+            "original-topic": record.topic,
+            "original-partition": str(record.partition),
+            "original-offset": str(record.offset),
+        })
+        await self._publisher.publish(record.value or b"", key=record.key, headers=headers)
+        metrics.EVENTS_DEAD_LETTERED.labels(self.service, record.topic).inc()
+        log.warning("message dead-lettered", extra={
+            "topic": record.topic, "partition": record.partition, "offset": record.offset,
+            "reason": reason[:200],
+        })

@@ -1,0 +1,44 @@
+"""The outbox: events wait inside the very document whose change caused them.
+
+FerretDB (like any MongoDB without a replica set) has no multi-document transactions, so
+the state change and its events are one single-document write; the relay publishes them
+later and removes each one only after Kafka acknowledged it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from shared.events import Envelope, spec_for
+
+FIELD = "outbox"
+PENDING = "outbox_pending"
+
+
+def entry(envelope: Envelope) -> dict[str, Any]:
+    """What the relay needs to publish the event exactly as it was decided."""
+    return {
+        "id": str(envelope.id),
+        "type": envelope.type,
+        "topic": spec_for(envelope.type).topic,
+        "key": envelope.subject,
+        "value": envelope.model_dump_json(),
+        "headers": envelope.headers(),
+    }
+
+
+def new_document_fields(*envelopes: Envelope) -> dict[str, Any]:
+    """Fields to put into a document being inserted together with its events."""
+    return {FIELD: [entry(e) for e in envelopes], PENDING: bool(envelopes)}
+
+
+def with_events(update: dict[str, Any], *envelopes: Envelope) -> dict[str, Any]:
+    """Add the events to an update document, so state and events are written at once."""
+    if not envelopes:
+        return update
+    merged = {op: dict(fields) for op, fields in update.items()}
+    push = merged.setdefault("$push", {})
+    if FIELD in push:
+        raise ValueError("the update already pushes to the outbox")
+    push[FIELD] = {"$each": [entry(e) for e in envelopes]}
+    merged.setdefault("$set", {})[PENDING] = True
+    return merged

@@ -1,0 +1,36 @@
+"""One FastStream publisher per event type a service publishes.
+
+Publisher objects (rather than `broker.publish`) put every event type, with its envelope
+schema, into the service's AsyncAPI document and let tests observe publications.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+
+from shared.events import spec_for
+from shared.events.schemas import envelope_model
+
+
+class EventPublishers:
+    def __init__(self, broker: KafkaBroker, event_types: list[str]) -> None:
+        self._by_type = {}
+        for event_type in event_types:
+            spec = spec_for(event_type)
+            self._by_type[event_type] = broker.publisher(
+                spec.topic,
+                title=f"{spec.topic}:{spec.type}:v{spec.version}",
+                description=spec.description,
+                schema=envelope_model(spec),
+            )
+
+    async def send(self, entry: dict[str, Any]) -> None:
+        """Publish one outbox entry and wait for Kafka's acknowledgement."""
+        publisher = self._by_type[entry["type"]]
+        await publisher.publish(
+            entry["value"].encode(),
+            key=entry["key"].encode(),
+            headers=entry["headers"],
+            correlation_id=entry["headers"].get("correlation-id"),
+        )

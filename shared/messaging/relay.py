@@ -1,0 +1,101 @@
+"""The outbox relay: publishes waiting events in order and removes each once Kafka has it.
+
+Runs in every publishing service. While Kafka is down it keeps retrying with a capped
+backoff; the API goes on accepting changes meanwhile and their events simply wait.
+A crash between publish and removal republishes that event: consumers deduplicate on id.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable
+
+from shared.messaging import outbox
+from shared.observability import metrics
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class OutboxRelay:
+    def __init__(self, service: str, db, collections: list[str], publish: Publish,
+                 poll_seconds: float = 0.5, batch: int = 200) -> None:
+        self.service = service
+        self.db = db
+        self.collections = collections
+        self.publish = publish
+        self.poll_seconds = poll_seconds
+        self.batch = batch
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        """Called after a write with events, so they go out without waiting for the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"{self.service}-outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        backoff = self.poll_seconds
+        while True:
+            try:
+                await self.drain()
+                backoff = self.poll_seconds
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("outbox relay cannot publish yet; retrying",
+                            extra={"error": type(error).__name__, "retry_in_s": backoff})
+                backoff = min(backoff * 2, 10.0)
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+            except asyncio.TimeoutError:
+                pass
+
+    async def drain(self) -> int:
+        """Publish everything waiting now; returns how many events went out."""
+        sent = 0
+        for name in self.collections:
+            collection = self.db[name]
+            while True:
+                docs = await collection.find({outbox.PENDING: True}).limit(self.batch).to_list()
+                if not docs:
+                    break
+                for doc in docs:
+                    sent += await self._publish_document(collection, doc)
+        await self.measure_backlog()
+        return sent
+
+    async def _publish_document(self, collection, doc: dict[str, Any]) -> int:
+        sent = 0
+        for event in doc.get(outbox.FIELD, []):
+            await self.publish(event)
+            metrics.EVENTS_PUBLISHED.labels(self.service, event["type"]).inc()
+            # Remove exactly this event, and only if it is still first: order is kept per entity.
+            await collection.update_one(
+                {"_id": doc["_id"], f"{outbox.FIELD}.0.id": event["id"]}, {"$pop": {outbox.FIELD: -1}}
+            )
+            sent += 1
+        await collection.update_one(
+            {"_id": doc["_id"], outbox.FIELD: {"$size": 0}}, {"$set": {outbox.PENDING: False}}
+        )
+        return sent
+
+    async def measure_backlog(self) -> int:
+        waiting = 0
+        for name in self.collections:
+            async for doc in self.db[name].find({outbox.PENDING: True}, {outbox.FIELD: 1}):
+                waiting += len(doc.get(outbox.FIELD, []))
+        metrics.OUTBOX_BACKLOG.labels(self.service).set(waiting)
+        return waiting

@@ -1,0 +1,96 @@
+"""What every service runs besides its routes: database, broker, outbox relay, consumers.
+
+Kafka may be down when a service starts: the HTTP API comes up anyway (readiness says
+not ready), changes are accepted into the outbox, and the broker keeps trying to connect.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faststream.specification import AsyncAPI
+from pymongo import ASCENDING, AsyncMongoClient
+
+from shared.messaging import outbox
+from shared.messaging.broker import make_broker
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.dead_letters import DeadLetters
+from shared.messaging.publishing import EventPublishers
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.topics_admin import ensure_topics
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, *, publishes: list[str],
+                 outbox_collections: list[str]) -> None:
+        self.settings = settings
+        self.mongo = AsyncMongoClient(settings.mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True)
+        self.db = self.mongo[settings.mongo_db]
+        self.broker = make_broker(settings)
+        self.publishers = EventPublishers(self.broker, publishes)
+        self.dead_letters = DeadLetters(settings.service_name, self.broker)
+        self.consumer = EventConsumer(settings.service_name, self.broker, self.dead_letters,
+                                      attempts=settings.handler_attempts,
+                                      group_id=f"{settings.topic_prefix}duo-{settings.service_name}")
+        self.relay = OutboxRelay(settings.service_name, self.db, outbox_collections,
+                                 self.publishers.send, settings.outbox_poll_seconds)
+        self.outbox_collections = outbox_collections
+        self.kafka_connected = asyncio.Event()
+        self._connecting: asyncio.Task | None = None
+
+    def asyncapi(self) -> AsyncAPI:
+        return AsyncAPI(self.broker, title=f"DUO {self.settings.service_name} events",
+                        version="1.0.0", description=f"Events the {self.settings.service_name} service "
+                        "publishes and consumes; every message is the suite's envelope.")
+
+    async def start(self) -> None:
+        self._connecting = asyncio.create_task(self._connect(), name="connect-infrastructure")
+
+    async def _connect(self) -> None:
+        wait = 0.5
+        while True:
+            try:
+                for name in self.outbox_collections:
+                    await self.db[name].create_index([(outbox.PENDING, ASCENDING)])
+                await ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions,
+                                    self.settings.topic_prefix)
+                await self.broker.start()
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("Kafka or the database is not reachable yet; retrying",
+                            extra={"error": type(error).__name__, "retry_in_s": wait})
+                try:
+                    await self.broker.stop()
+                except Exception:
+                    pass
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 10.0)
+        self.kafka_connected.set()
+        self.relay.start()
+        log.info("connected to Kafka and the database")
+
+    async def stop(self) -> None:
+        if self._connecting and not self._connecting.done():
+            self._connecting.cancel()
+            try:
+                await self._connecting
+            except (asyncio.CancelledError, Exception):
+                pass
+        await self.relay.stop()
+        try:
+            await self.broker.stop()
+        except Exception:
+            log.warning("broker did not stop cleanly")
+        await self.mongo.close()
+
+    async def database_ready(self) -> bool:
+        await self.db.command("ping")
+        return True
+
+    async def kafka_ready(self) -> bool:
+        return self.kafka_connected.is_set() and await self.broker.ping(timeout=2.0)

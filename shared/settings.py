@@ -1,0 +1,48 @@
+"""Settings every service extends: read from DUO_* environment variables.
+
+Local defaults are safe for a laptop; in production a service refuses to start while a
+secret is missing or still at its local default, so nothing ships with a known key.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_JWT_SECRET = "local-development-secret-change-me-in-production"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DUO_", extra="ignore")
+
+    service_name: str = "duo"
+    environment: Literal["local", "production"] = "local"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_partitions: int = Field(default=3, ge=1)
+    # Prefix for every topic and consumer group: lets test runs or tenants share one cluster.
+    topic_prefix: str = ""
+    mongo_url: str = "mongodb://127.0.0.1:27017"
+    mongo_db: str = ""
+    jwt_secret: str = LOCAL_JWT_SECRET
+    jwt_audience: str = "duo-suite"
+    jwt_issuer: str = "duo-suite"
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Consumers retry a failing handler this many times before dead-lettering the message.
+    handler_attempts: int = Field(default=3, ge=1)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _defaults_and_secrets(self) -> "ServiceSettings":
+        if not self.mongo_db:
+            self.mongo_db = f"duo_{self.service_name}"
+        if self.environment == "production":
+            if self.jwt_secret == LOCAL_JWT_SECRET or len(self.jwt_secret) < 32:
+                raise ValueError(
+                    "DUO_JWT_SECRET must be set to a secret of at least 32 characters "
+                    "in production (it is missing or left at its local default)"
+                )
+        return self
