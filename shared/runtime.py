@@ -30,11 +30,11 @@ class ServiceRuntime:
         self.mongo = AsyncMongoClient(settings.mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True)
         self.db = self.mongo[settings.mongo_db]
         self.broker = make_broker(settings)
-        self.publishers = EventPublishers(self.broker, publishes)
-        self.dead_letters = DeadLetters(settings.service_name, self.broker)
+        self.publishers = EventPublishers(self.broker, publishes, settings.topic_prefix)
+        self.dead_letters = DeadLetters(settings.service_name, self.broker, settings.topic_prefix)
         self.consumer = EventConsumer(settings.service_name, self.broker, self.dead_letters,
                                       attempts=settings.handler_attempts,
-                                      group_id=f"{settings.topic_prefix}duo-{settings.service_name}")
+                                      topic_prefix=settings.topic_prefix)
         self.relay = OutboxRelay(settings.service_name, self.db, outbox_collections,
                                  self.publishers.send, settings.outbox_poll_seconds)
         self.outbox_collections = outbox_collections

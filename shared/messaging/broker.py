@@ -19,7 +19,6 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap,
         client_id=f"duo-{settings.service_name}",
-        prefix=settings.topic_prefix,
         enable_idempotence=True,
         acks="all",
         ack_policy=ACK_POLICY,

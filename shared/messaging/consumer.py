@@ -40,13 +40,15 @@ def describe(error: ValidationError) -> str:
 
 class EventConsumer:
     def __init__(self, service: str, broker: KafkaBroker, dead_letters: DeadLetters,
-                 attempts: int = 3, retry_seconds: float = 0.2, group_id: str | None = None) -> None:
+                 attempts: int = 3, retry_seconds: float = 0.2, topic_prefix: str = "") -> None:
         self.service = service
         self.broker = broker
         self.dead_letters = dead_letters
         self.attempts = attempts
         self.retry_seconds = retry_seconds
-        self.group_id = group_id or f"duo-{service}"
+        self.topic_prefix = topic_prefix
+        # The prefix isolates test runs (and tenants) sharing one cluster: topics and groups alike.
+        self.group_id = f"{topic_prefix}duo-{service}"
 
     def subscribe(self, topic: str, handlers: dict[str, Handler],
                   on_tombstone: TombstoneHandler | None = None) -> None:
@@ -55,7 +57,7 @@ class EventConsumer:
 
         on_message.__name__ = f"{self.service}_consumes_{topic.replace('.', '_').replace('-', '_')}"
         self.broker.subscriber(
-            topic,
+            self.topic_prefix + topic,
             group_id=self.group_id,
             auto_offset_reset="earliest",
             title=f"{topic}:{self.service}",

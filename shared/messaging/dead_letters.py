@@ -15,10 +15,10 @@ log = logging.getLogger(__name__)
 
 
 class DeadLetters:
-    def __init__(self, service: str, broker: KafkaBroker) -> None:
+    def __init__(self, service: str, broker: KafkaBroker, topic_prefix: str = "") -> None:
         self.service = service
         self._publisher = broker.publisher(
-            topics.DEAD_LETTERS,
+            topic_prefix + topics.DEAD_LETTERS,
             title=f"{topics.DEAD_LETTERS}:dead-letter",
             description="Messages a consumer could not parse or apply; original bytes, reason in headers",
         )

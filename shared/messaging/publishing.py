@@ -14,12 +14,12 @@ from shared.events.schemas import envelope_model
 
 
 class EventPublishers:
-    def __init__(self, broker: KafkaBroker, event_types: list[str]) -> None:
+    def __init__(self, broker: KafkaBroker, event_types: list[str], topic_prefix: str = "") -> None:
         self._by_type = {}
         for event_type in event_types:
             spec = spec_for(event_type)
             self._by_type[event_type] = broker.publisher(
-                spec.topic,
+                topic_prefix + spec.topic,
                 title=f"{spec.topic}:{spec.type}:v{spec.version}",
                 description=spec.description,
                 schema=envelope_model(spec),

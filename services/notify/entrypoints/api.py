@@ -1,0 +1,43 @@
+"""Notify's HTTP API: which notifications went out for a branch, and their delivery state."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from shared.http.auth import Branch
+from shared.http.problems import not_found
+
+router = APIRouter(prefix="/branches/{branch}/notifications", tags=["notifications"])
+
+
+class NotificationOut(BaseModel):
+    notification_id: str
+    recipient_id: str
+    template: str
+    channel: str
+    status: str
+    reason: str | None = None
+    duo_id: str | None = None
+    created_at: datetime
+
+
+def _out(doc: dict) -> NotificationOut:
+    return NotificationOut(notification_id=doc["_id"], **{k: doc.get(k) for k in (
+        "recipient_id", "template", "channel", "status", "reason", "duo_id", "created_at")})
+
+
+@router.get("", summary="Notifications of the branch, newest first")
+async def list_notifications(request: Request, branch: Branch,
+                             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[NotificationOut]:
+    return [_out(d) for d in await request.app.state.store.list(branch, limit)]
+
+
+@router.get("/{notification_id}", summary="One notification and its delivery state")
+async def get_notification(request: Request, branch: Branch, notification_id: str) -> NotificationOut:
+    doc = await request.app.state.store.get(branch, notification_id)
+    if doc is None:
+        raise not_found("notification")
+    return _out(doc)
