@@ -1,0 +1,81 @@
+# DUO suite: one entry point for people and CI. Every target makes sure uv is there first
+# (installing uv 0.13.9 into the cache if it is not on PATH) and the workspace is synced from
+# uv.lock. Downloads (uv, Kafka's jars, FerretDB's build, the compose schema) are cached in
+# $(DUO_CACHE_DIR), ~/.cache/duo-suite unless set.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+DUO_CACHE_DIR ?= $(HOME)/.cache/duo-suite
+export DUO_CACHE_DIR
+CACHED_UV := $(DUO_CACHE_DIR)/uv-$(UV_VERSION)/bin/uv
+UV := $(or $(shell command -v uv 2>/dev/null),$(CACHED_UV))
+RUN := $(UV) run --no-sync
+
+ROLE ?= coordinator
+BRANCHES ?= brussels
+PYTEST_ARGS ?=
+
+.PHONY: help run infra test provision bench events-docs token sync ensure-uv clean-data
+
+help:
+	@echo "make run          the whole suite locally: Kafka, FerretDB, SMTP sink and the four services"
+	@echo "make test         every test: unit, integration, end-to-end (PYTEST_ARGS=... to pass options)"
+	@echo "make infra        only the infrastructure (Kafka, FerretDB, SMTP sink), in the foreground"
+	@echo "make bench        every benchmark in bench/"
+	@echo "make events-docs  the events' JSON Schema and AsyncAPI documents"
+	@echo "make token        a bearer token (ROLE=coordinator BRANCHES=brussels)"
+	@echo "make provision    fetch Kafka, build FerretDB, fetch the compose schema into the cache"
+	@echo "make clean-data   delete the local run's data (.run/)"
+
+# uv: the one on PATH, else 0.13.9 installed from PyPI into the cache.
+ifeq ($(UV),$(CACHED_UV))
+ensure-uv: $(CACHED_UV)
+else
+ensure-uv: ;
+endif
+
+$(CACHED_UV):
+	@echo "uv is not on PATH: installing uv==$(UV_VERSION) into $(DUO_CACHE_DIR)/uv-$(UV_VERSION)"
+	@python3 -m venv "$(DUO_CACHE_DIR)/uv-$(UV_VERSION)" \
+	  && "$(DUO_CACHE_DIR)/uv-$(UV_VERSION)/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" \
+	  || { rm -rf "$(DUO_CACHE_DIR)/uv-$(UV_VERSION)"; \
+	       python3 -m pip install --quiet --disable-pip-version-check --target "$(DUO_CACHE_DIR)/uv-$(UV_VERSION)" "uv==$(UV_VERSION)"; }
+	@test -x "$(CACHED_UV)"
+
+sync: ensure-uv
+	$(UV) sync --all-packages --frozen
+
+provision: sync
+	$(RUN) python -m infra.provision
+
+run: sync
+	$(RUN) python -m infra.run
+
+infra: sync
+	$(RUN) python -m infra.run --infra-only
+
+test: provision
+	$(RUN) pytest tests $(PYTEST_ARGS)
+
+bench: sync
+	@found=0; \
+	for file in bench/*.py bench/*/__main__.py; do \
+	  [ -e "$$file" ] || continue; \
+	  grep -qE "^if __name__ == ['\"]__main__['\"]" "$$file" || [[ "$$file" == */__main__.py ]] || continue; \
+	  module="$${file%.py}"; module="$${module%/__main__}"; module="$${module//\//.}"; \
+	  echo "== $$module"; $(RUN) python -m "$$module"; found=1; \
+	done; \
+	[ "$$found" = 1 ] || echo "no benchmark with a main in bench/"
+
+events-docs: sync
+	$(RUN) python -m shared.events.export
+
+token: ensure-uv
+	@$(UV) sync --all-packages --frozen --quiet
+	@$(RUN) python -m infra.token --role "$(ROLE)" --branches "$(BRANCHES)"
+
+clean-data:
+	rm -rf .run
