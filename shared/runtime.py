@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Awaitable, Callable
 
 from faststream.specification import AsyncAPI
 from pymongo import ASCENDING, AsyncMongoClient
@@ -32,14 +33,20 @@ class ServiceRuntime:
         self.broker = make_broker(settings)
         self.publishers = EventPublishers(self.broker, publishes, settings.topic_prefix)
         self.dead_letters = DeadLetters(settings.service_name, self.broker, settings.topic_prefix)
-        self.consumer = EventConsumer(settings.service_name, self.broker, self.dead_letters,
-                                      attempts=settings.handler_attempts,
-                                      topic_prefix=settings.topic_prefix)
         self.relay = OutboxRelay(settings.service_name, self.db, outbox_collections,
                                  self.publishers.send, settings.outbox_poll_seconds)
+        self.consumer = EventConsumer(settings.service_name, self.broker, self.dead_letters,
+                                      attempts=settings.handler_attempts,
+                                      topic_prefix=settings.topic_prefix, on_applied=self.relay.wake)
         self.outbox_collections = outbox_collections
         self.kafka_connected = asyncio.Event()
         self._connecting: asyncio.Task | None = None
+        self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
+        self._tasks: list[asyncio.Task] = []
+
+    def every(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run `job` every `seconds` while the service runs; a failure is logged and retried next time."""
+        self._periodic.append((name, seconds, job))
 
     def asyncapi(self) -> AsyncAPI:
         return AsyncAPI(self.broker, title=f"DUO {self.settings.service_name} events",
@@ -48,6 +55,18 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         self._connecting = asyncio.create_task(self._connect(), name="connect-infrastructure")
+        self._tasks = [asyncio.create_task(self._repeat(*job), name=job[0]) for job in self._periodic]
+
+    async def _repeat(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("periodic job failed; it runs again next time",
+                            extra={"job": name, "error": type(error).__name__})
 
     async def _connect(self) -> None:
         wait = 0.5
@@ -75,6 +94,9 @@ class ServiceRuntime:
         log.info("connected to Kafka and the database")
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._connecting and not self._connecting.done():
             self._connecting.cancel()
             try:

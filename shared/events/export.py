@@ -18,7 +18,8 @@ def asyncapi_documents() -> dict[str, dict]:
     documents = {}
     for name in SERVICES:
         bootstrap = importlib.import_module(f"services.{name}.bootstrap")
-        runtime = bootstrap.build_runtime()
+        # The app, not just the runtime: its consumers add the subscriptions to the document.
+        runtime = bootstrap.build_app().state.runtime
         documents[name] = runtime.asyncapi().to_specification().to_jsonable()
     return documents
 

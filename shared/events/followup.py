@@ -45,14 +45,27 @@ class DuoEnded(Payload):
     mentee_returns_to_pool: bool
 
 
+@event("check-in-recorded", version=1, topic=topics.DUO_ACTIVITY, source="followup")
+class CheckInRecorded(Payload):
+    """The coordinator's check-in with the duo at month 1, 3 or 6."""
+
+    duo_id: str
+    month: int = Field(ge=1, le=12)
+    held_on: date
+    on_track: bool
+
+
 @event("outcome-recorded", version=1, topic=topics.DUO_ACTIVITY, source="followup")
 class OutcomeRecorded(Payload):
-    """What the mentee reached (job, placement, training or none), with who verified it."""
+    """What the mentee reached (job, placement, training or none), with its proof and who verified it."""
 
     duo_id: str
     mentee_id: str
     moment: Literal["end", "follow_up"]
     kind: OutcomeKind
     contract_type: str | None = None
+    achieved_on: date
+    evidence: str = Field(description="The kind of proof, e.g. signed contract, enrolment certificate")
     recorded_on: date
-    verified_by: str | None = None
+    verified_by: str | None = Field(default=None, description="Staff id of whoever checked the proof")
+    verified_on: date | None = None

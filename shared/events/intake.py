@@ -8,7 +8,8 @@ from pydantic import EmailStr, Field
 
 from shared.events import topics
 from shared.events.catalog import event
-from shared.events.common import AgeBand, LanguageSkill, Payload, PostcodeArea, Sector, SectorExperience, Slot
+from shared.events.common import (AgeBand, LanguageSkill, Payload, PostcodeArea, Sector, SectorExperience, Slot,
+                                  SupportKind)
 
 Role = Literal["mentee", "mentor"]
 
@@ -25,6 +26,7 @@ class MenteeRegistered(Payload):
     education_level: str
     postcode_area: PostcodeArea
     availability: list[Slot] = Field(min_length=1)
+    support_wanted: list[SupportKind] = Field(default_factory=list, description="What the mentee asks a mentor for")
 
 
 @event("mentor-registered", version=1, topic=topics.PARTICIPANTS, source="intake")
@@ -39,6 +41,7 @@ class MentorRegistered(Payload):
     postcode_area: PostcodeArea
     availability: list[Slot] = Field(min_length=1)
     max_active_duos: int = Field(ge=1)
+    support_offered: list[SupportKind] = Field(default_factory=list, description="What the mentor offers")
 
 
 @event("mentor-trained", version=1, topic=topics.PARTICIPANTS, source="intake")

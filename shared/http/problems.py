@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.rules import RuleBroken
+from shared.storage import ConcurrentChange
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -79,6 +80,12 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
                             kinds.get(exc.status_code, "http-error"))
 
 
+async def _concurrent(request: Request, exc: ConcurrentChange) -> JSONResponse:
+    return problem_response(request, 409, "Conflict",
+                            "Someone else changed this record at the same time; reload it and try again.",
+                            "concurrent-change")
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error", extra={"route": request.url.path, "error": type(exc).__name__})
     return problem_response(request, 500, "Internal error",
@@ -90,5 +97,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(RuleBroken, _rule_broken)
     app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(ConcurrentChange, _concurrent)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)

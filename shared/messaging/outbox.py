@@ -6,6 +6,8 @@ later and removes each one only after Kafka acknowledged it.
 """
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from shared.events import Envelope, spec_for
@@ -14,8 +16,22 @@ FIELD = "outbox"
 PENDING = "outbox_pending"
 
 
-def entry(envelope: Envelope) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Tombstone:
+    """A null value for `subject` on the topic of `type`: on a compacted topic the key then disappears."""
+
+    type: str
+    subject: str
+    correlation_id: str
+
+
+def entry(envelope: Envelope | Tombstone) -> dict[str, Any]:
     """What the relay needs to publish the event exactly as it was decided."""
+    if isinstance(envelope, Tombstone):
+        return {"id": str(uuid.uuid4()), "type": envelope.type, "topic": spec_for(envelope.type).topic,
+                "key": envelope.subject, "value": None,
+                "headers": {"event-type": envelope.type, "tombstone": "true",
+                            "correlation-id": envelope.correlation_id}}
     return {
         "id": str(envelope.id),
         "type": envelope.type,
@@ -26,12 +42,12 @@ def entry(envelope: Envelope) -> dict[str, Any]:
     }
 
 
-def new_document_fields(*envelopes: Envelope) -> dict[str, Any]:
+def new_document_fields(*envelopes: Envelope | Tombstone) -> dict[str, Any]:
     """Fields to put into a document being inserted together with its events."""
     return {FIELD: [entry(e) for e in envelopes], PENDING: bool(envelopes)}
 
 
-def with_events(update: dict[str, Any], *envelopes: Envelope) -> dict[str, Any]:
+def with_events(update: dict[str, Any], *envelopes: Envelope | Tombstone) -> dict[str, Any]:
     """Add the events to an update document, so state and events are written at once."""
     if not envelopes:
         return update

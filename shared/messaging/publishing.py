@@ -28,8 +28,9 @@ class EventPublishers:
     async def send(self, entry: dict[str, Any]) -> None:
         """Publish one outbox entry and wait for Kafka's acknowledgement."""
         publisher = self._by_type[entry["type"]]
+        value = entry["value"]
         await publisher.publish(
-            entry["value"].encode(),
+            None if value is None else value.encode(),  # None with a key: a tombstone
             key=entry["key"].encode(),
             headers=entry["headers"],
             correlation_id=entry["headers"].get("correlation-id"),

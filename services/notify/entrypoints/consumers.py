@@ -62,7 +62,6 @@ class Notifier:
                              branch=cause.branch, subject=notification_id,
                              correlation_id=cause.correlation_id)
         await self.store.finish(notification_id, "sent", event)
-        self.runtime.relay.wake()
         log.info("notification sent", extra={"notification_id": notification_id, "template": template})
 
     async def _fail(self, cause: Envelope, notification_id: str, facts: dict, reason: str) -> None:
@@ -70,5 +69,4 @@ class Notifier:
                              branch=cause.branch, subject=notification_id,
                              correlation_id=cause.correlation_id)
         await self.store.finish(notification_id, "failed", event, reason)
-        self.runtime.relay.wake()
         log.warning("notification failed", extra={"notification_id": notification_id, "reason": reason})
