@@ -1,0 +1,32 @@
+"""Intake's participants collection: personal data stays here, scoped by branch."""
+from __future__ import annotations
+
+from typing import Any
+
+from shared.events import Envelope
+from shared.storage import change_with_events, insert_with_events
+
+COLLECTION = "participants"
+
+
+class ParticipantRepository:
+    def __init__(self, db) -> None:
+        self.collection = db[COLLECTION]
+
+    async def add(self, document: dict[str, Any], *events: Envelope) -> None:
+        await insert_with_events(self.collection, document, *events)
+
+    async def get(self, branch: str, participant_id: str, role: str | None = None) -> dict[str, Any] | None:
+        query: dict[str, Any] = {"_id": participant_id, "branch": branch}
+        if role:
+            query["role"] = role
+        return await self.collection.find_one(query)
+
+    async def change(self, document: dict[str, Any], update: dict[str, Any], *events: Envelope) -> None:
+        await change_with_events(self.collection, document, update, *events)
+
+    async def list(self, branch: str, role: str | None, limit: int) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"branch": branch}
+        if role:
+            query["role"] = role
+        return await self.collection.find(query, {"outbox": 0}).sort("_id", 1).limit(limit).to_list()

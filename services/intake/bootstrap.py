@@ -1,0 +1,28 @@
+"""The one place that builds the intake service from its settings."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shared.clock import Clock, utc_today
+from shared.http.app import create_app
+from shared.runtime import ServiceRuntime
+from services.intake.adapters.participants import COLLECTION, ParticipantRepository
+from services.intake.entrypoints import api
+from services.intake.settings import IntakeSettings
+from services.intake.use_cases import Intake
+
+PUBLISHES = ["mentee-registered", "mentor-registered", "mentor-trained", "participant-withdrawn",
+             "participant-erased", "participant-contact-changed"]
+
+
+def build_runtime(settings: IntakeSettings | None = None) -> ServiceRuntime:
+    return ServiceRuntime(settings or IntakeSettings(), publishes=PUBLISHES, outbox_collections=[COLLECTION])
+
+
+def build_app(settings: IntakeSettings | None = None, today: Clock = utc_today) -> FastAPI:
+    settings = settings or IntakeSettings()
+    runtime = build_runtime(settings)
+    app = create_app(runtime, [api.router], title="DUO intake",
+                     description="Registers mentees and mentors, checks eligibility, records mentor training.")
+    app.state.intake = Intake(ParticipantRepository(runtime.db), today)
+    return app

@@ -1,0 +1,70 @@
+"""Who may join: every rule a coordinator would check, each refusal in words they can pass on."""
+from __future__ import annotations
+
+from datetime import date
+
+from shared.rules import Refusal
+from shared.vocabulary import LANGUAGE_NAMES, age_on, level_rank, postcode_area
+from services.intake.domain.branches import BranchRules
+from services.intake.domain.participants import MenteeApplication, MentorApplication, Person
+
+MIGRATION_BACKGROUNDS = frozenset({"self", "parent", "grandparent"})
+
+
+def check_mentee(application: MenteeApplication, rules: BranchRules, registered_on: date) -> list[Refusal]:
+    refusals = _common(application, rules, registered_on, rules.mentee_min_level)
+    age = age_on(application.birth_date, registered_on)
+    if not rules.mentee_min_age <= age <= rules.mentee_max_age:
+        refusals.append(Refusal("mentee.age_range",
+                                f"Mentees are {rules.mentee_min_age} to {rules.mentee_max_age} years old when they "
+                                f"register; this person is {age}.", "birth_date"))
+    if not application.employment_service_registered:
+        refusals.append(Refusal("mentee.employment_service",
+                                "Mentees must be registered as job seekers with the public employment service.",
+                                "employment_service.registered"))
+    if application.migration_background not in MIGRATION_BACKGROUNDS:
+        refusals.append(Refusal("mentee.migration_background",
+                                "The programme is for young people born outside the EU, or with a parent or "
+                                "grandparent who was.", "migration_background"))
+    if not application.right_to_work:
+        refusals.append(Refusal("mentee.right_to_work", "Mentees must have the right to stay and work.",
+                                "right_to_work"))
+    return refusals
+
+
+def check_mentor(application: MentorApplication, rules: BranchRules, registered_on: date) -> list[Refusal]:
+    refusals = _common(application, rules, registered_on, rules.mentor_min_level)
+    age = age_on(application.birth_date, registered_on)
+    if age < rules.mentor_min_age:
+        refusals.append(Refusal("mentor.min_age", f"Mentors are {rules.mentor_min_age} or older; this person is {age}.",
+                                "birth_date"))
+    if not application.volunteer:
+        refusals.append(Refusal("mentor.volunteer", "Mentors take part as volunteers.", "volunteer"))
+    if not application.experience:
+        refusals.append(Refusal("mentor.experience", "Give at least one sector of professional experience.",
+                                "experience"))
+    return refusals
+
+
+def _common(person: Person, rules: BranchRules, registered_on: date, min_level: str) -> list[Refusal]:
+    refusals: list[Refusal] = []
+    if not person.consent:
+        refusals.append(Refusal("consent.required",
+                                "The person must consent to the processing of their data before registration.",
+                                "consent"))
+    if person.birth_date >= registered_on:
+        refusals.append(Refusal("birth_date.future", "The birth date must be in the past.", "birth_date"))
+    if person.country != rules.country:
+        refusals.append(Refusal("address.country", f"Branch {rules.branch} registers people living in "
+                                f"{rules.country}.", "country"))
+    else:
+        try:
+            postcode_area(person.country, person.postcode)
+        except ValueError as error:
+            refusals.append(Refusal("address.postcode", str(error), "postcode"))
+    if not any(lang.code in rules.working_languages and level_rank(lang.level) >= level_rank(min_level)
+               for lang in person.languages):
+        names = " or ".join(sorted(LANGUAGE_NAMES.get(code, code) for code in rules.working_languages))
+        refusals.append(Refusal("language.working_language",
+                                f"The person must speak {names} at level {min_level} or above.", "languages"))
+    return refusals

@@ -1,0 +1,97 @@
+"""Intake's HTTP API: coordinators register mentees and mentors, record training, withdraw and erase."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from shared.http.auth import Branch
+from shared.http.problems import not_found
+from services.intake.domain.branches import rules_for
+from services.intake.domain.participants import Language, MenteeApplication, MentorApplication
+from services.intake.entrypoints.schemas import MenteeIn, MentorIn, ParticipantOut, PersonIn, TrainingModuleIn, WithdrawalIn
+from services.intake.use_cases import Contact, Intake, NotFound
+
+router = APIRouter(prefix="/branches/{branch}", tags=["participants"])
+
+
+def _intake(request: Request) -> Intake:
+    return request.app.state.intake
+
+
+@contextmanager
+def _participant_exists():
+    try:
+        yield
+    except NotFound:
+        raise not_found("participant") from None
+
+
+def _out(document: dict[str, Any]) -> ParticipantOut:
+    training = document.get("training") or {}
+    rules = rules_for(document["branch"])
+    return ParticipantOut(
+        participant_id=document["_id"], branch=document["branch"], role=document["role"],
+        status=document["status"], registered_on=date.fromisoformat(document["registered_on"]),
+        first_name=(document.get("personal") or {}).get("first_name"), training_modules=sorted(training),
+        trained=document["role"] == "mentor" and set(rules.training_modules) <= set(training))
+
+
+def _person(body: PersonIn) -> dict[str, Any]:
+    return {"birth_date": body.birth_date, "country": body.country, "postcode": body.postcode,
+            "languages": tuple(Language(lang.code, lang.level) for lang in body.languages),
+            "availability": frozenset(body.availability), "consent": body.consent}
+
+
+def _contact(body: PersonIn) -> Contact:
+    return Contact(body.first_name, body.last_name, str(body.email), body.preferred_language)
+
+
+@router.post("/mentees", status_code=status.HTTP_201_CREATED, summary="Register an eligible mentee")
+async def register_mentee(request: Request, branch: Branch, body: MenteeIn) -> ParticipantOut:
+    application = MenteeApplication(
+        **_person(body), target_sectors=tuple(body.target_sectors), education_level=body.education_level,
+        employment_service_registered=body.employment_service.registered,
+        migration_background=body.migration_background, right_to_work=body.right_to_work)
+    return _out(await _intake(request).register_mentee(branch, application, _contact(body), body.support_wanted))
+
+
+@router.post("/mentors", status_code=status.HTTP_201_CREATED, summary="Register a volunteer mentor")
+async def register_mentor(request: Request, branch: Branch, body: MentorIn) -> ParticipantOut:
+    application = MentorApplication(
+        **_person(body), experience=tuple((e.sector, e.years) for e in body.experience), volunteer=body.volunteer)
+    return _out(await _intake(request).register_mentor(branch, application, _contact(body), body.support_offered))
+
+
+@router.post("/mentors/{mentor_id}/training-modules", summary="Record a completed training module")
+async def record_training(request: Request, branch: Branch, mentor_id: str, body: TrainingModuleIn) -> ParticipantOut:
+    with _participant_exists():
+        return _out(await _intake(request).record_training(branch, mentor_id, body.module, body.completed_on))
+
+
+@router.get("/participants", summary="Participants of the branch")
+async def list_participants(request: Request, branch: Branch, role: Literal["mentee", "mentor"] | None = None,
+                            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ParticipantOut]:
+    return [_out(d) for d in await _intake(request).participants.list(branch, role, limit)]
+
+
+@router.get("/participants/{participant_id}", summary="One participant")
+async def get_participant(request: Request, branch: Branch, participant_id: str) -> ParticipantOut:
+    with _participant_exists():
+        return _out(await _intake(request).get(branch, participant_id))
+
+
+@router.post("/participants/{participant_id}/withdrawal", summary="A participant leaves the programme")
+async def withdraw(request: Request, branch: Branch, participant_id: str, body: WithdrawalIn) -> ParticipantOut:
+    with _participant_exists():
+        return _out(await _intake(request).withdraw(branch, participant_id, body.withdrawn_on))
+
+
+@router.delete("/participants/{participant_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="Erase a participant's personal data everywhere (right to erasure)")
+async def erase(request: Request, branch: Branch, participant_id: str) -> Response:
+    with _participant_exists():
+        await _intake(request).erase(branch, participant_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
