@@ -1,0 +1,55 @@
+"""Matching's view of who waits and who can mentor, per branch, built from intake's events.
+
+Every write goes through `apply_once`; attributes arrive with `$set`, while the starting
+status uses `$setOnInsert`, so an event of one participant arriving late (a redelivered
+registration after a withdrawal) cannot bring them back. An erased participant keeps only a
+stub (id and status), which refuses every later event about them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from shared.messaging.idempotency import apply_once
+
+COLLECTION = "pool"
+NOT_ERASED = {"status": {"$ne": "erased"}}
+ATTRIBUTES = ("branch", "languages", "sectors", "experience", "postcode_area", "availability",
+              "support_wanted", "support_offered", "registered_on", "max_active_duos", "trained")
+
+
+class PoolView:
+    def __init__(self, db) -> None:
+        self.collection = db[COLLECTION]
+
+    async def register(self, participant_id: str, event_id: str, role: str, attributes: dict[str, Any]) -> bool:
+        initial = {"role": role, "status": "waiting" if role == "mentee" else "active"}
+        if role == "mentor":
+            initial["trained"] = False
+        return await apply_once(self.collection, participant_id, event_id,
+                                {"$set": attributes, "$setOnInsert": initial}, extra_filter=NOT_ERASED)
+
+    async def set(self, participant_id: str, event_id: str, fields: dict[str, Any]) -> bool:
+        return await apply_once(self.collection, participant_id, event_id, {"$set": fields},
+                                extra_filter=NOT_ERASED)
+
+    async def erase(self, participant_id: str, event_id: str) -> None:
+        """Erasure: only the id and the fact of erasure stay, so late events cannot recreate the person."""
+        await apply_once(self.collection, participant_id, event_id,
+                         {"$set": {"status": "erased"}, "$unset": {name: "" for name in ATTRIBUTES}})
+
+    async def get(self, branch: str, participant_id: str) -> dict[str, Any] | None:
+        return await self.collection.find_one({"_id": participant_id, "branch": branch})
+
+    async def waiting_mentees(self, branch: str) -> list[dict[str, Any]]:
+        return await self.collection.find({"branch": branch, "role": "mentee", "status": "waiting",
+                                           "languages": {"$exists": True}}).to_list()
+
+    async def available_mentors(self, branch: str) -> list[dict[str, Any]]:
+        return await self.collection.find({"branch": branch, "role": "mentor", "status": "active",
+                                           "trained": True, "languages": {"$exists": True}}).to_list()
+
+    async def list(self, branch: str, role: str | None, limit: int) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"branch": branch}
+        if role:
+            query["role"] = role
+        return await self.collection.find(query, {"applied_events": 0}).sort("_id", 1).limit(limit).to_list()

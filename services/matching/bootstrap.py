@@ -1,0 +1,33 @@
+"""The one place that builds the matching service from its settings."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shared.clock import Clock, utc_today
+from shared.http.app import create_app
+from shared.runtime import ServiceRuntime
+from services.matching.adapters.pool import PoolView
+from services.matching.adapters.proposals import COLLECTION, ProposalRepository
+from services.matching.adapters.round_lease import RoundLeases
+from services.matching.entrypoints import api
+from services.matching.entrypoints.consumers import PoolKeeper
+from services.matching.settings import MatchingSettings
+from services.matching.use_cases import Matching
+
+PUBLISHES = ["duo-proposed", "proposal-declined", "duo-formed"]
+
+
+def build_runtime(settings: MatchingSettings | None = None) -> ServiceRuntime:
+    return ServiceRuntime(settings or MatchingSettings(), publishes=PUBLISHES, outbox_collections=[COLLECTION])
+
+
+def build_app(settings: MatchingSettings | None = None, today: Clock = utc_today) -> FastAPI:
+    settings = settings or MatchingSettings()
+    runtime = build_runtime(settings)
+    pool, proposals = PoolView(runtime.db), ProposalRepository(runtime.db)
+    PoolKeeper(pool, proposals).subscribe(runtime.consumer)
+    app = create_app(runtime, [api.router], title="DUO matching",
+                     description="Keeps each branch's pool and proposes duos, with scores and reasons in words.")
+    app.state.matching = Matching(pool, proposals, RoundLeases(runtime.db, settings.round_lease_seconds),
+                                  settings.minimum_score, settings.branch_weights, today)
+    return app

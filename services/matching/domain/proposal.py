@@ -1,0 +1,37 @@
+"""A proposal's life: proposed, then formed (accepted) or declined; a formed duo later ends."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from shared.rules import RuleBroken
+
+
+@dataclass
+class Proposal:
+    duo_id: str
+    mentee_id: str
+    mentor_id: str
+    status: str  # proposed, formed, declined, ended
+    proposed_on: date
+
+    def accept(self, started_on: date, today: date, mentee_waiting: bool, mentor_available: bool) -> None:
+        self._require_proposed()
+        if not mentee_waiting:
+            raise RuleBroken.single("proposal.mentee_unavailable",
+                                    "The mentee is no longer waiting for a mentor (withdrawn or erased).")
+        if not mentor_available:
+            raise RuleBroken.single("proposal.mentor_unavailable",
+                                    "The mentor can no longer take this duo (withdrawn or erased).")
+        if started_on < self.proposed_on or started_on > today:
+            raise RuleBroken.single("proposal.start_date",
+                                    "A duo starts between the day it was proposed and today.", "started_on")
+        self.status = "formed"
+
+    def decline(self) -> None:
+        self._require_proposed()
+        self.status = "declined"
+
+    def _require_proposed(self) -> None:
+        if self.status != "proposed":
+            raise RuleBroken.single("proposal.not_open", f"This proposal was already {self.status}.")

@@ -1,0 +1,128 @@
+"""Matching's use cases: proposal rounds, placing a newcomer, accepting and declining proposals."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import fields
+from datetime import date, datetime, timezone
+from typing import Any
+
+from shared.clock import Clock, utc_today
+from shared.events import new_envelope
+from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined
+from shared.observability import correlation
+from shared.rules import RuleBroken
+from services.matching.adapters.pool import PoolView
+from services.matching.adapters.proposals import ProposalRepository
+from services.matching.adapters.round_lease import RoundLeases
+from services.matching.domain.assignment import place_newcomer, propose_round
+from services.matching.domain.candidates import Mentee, Mentor, mentee_from_facts, mentor_from_facts
+from services.matching.domain.proposal import Proposal
+from services.matching.domain.scoring import ScoredPair, Weights
+
+
+class NotFound(Exception):
+    pass
+
+
+class Matching:
+    def __init__(self, pool: PoolView, proposals: ProposalRepository, leases: RoundLeases,
+                 minimum_score: float, branch_weights: dict[str, dict[str, float]],
+                 today: Clock = utc_today) -> None:
+        self.pool, self.proposals, self.leases = pool, proposals, leases
+        self.minimum_score = minimum_score
+        self.branch_weights = branch_weights
+        self.today = today
+
+    def weights(self, branch: str) -> Weights:
+        names = {f.name for f in fields(Weights)}
+        return Weights(**{k: v for k, v in self.branch_weights.get(branch, {}).items() if k in names})
+
+    async def run_round(self, branch: str) -> list[dict[str, Any]]:
+        """Assign the branch's whole waiting pool at once, maximising the total score."""
+        async with self.leases.hold(branch):
+            mentees, mentors, declined = await self._candidates(branch)
+            pairs = propose_round(mentees, mentors, self.weights(branch), self.minimum_score, declined)
+            return [await self._propose(branch, pair) for pair in pairs]
+
+    async def place(self, branch: str, mentee_id: str) -> dict[str, Any] | None:
+        """Propose a mentor for one newcomer, leaving every open proposal as it is."""
+        async with self.leases.hold(branch):
+            mentees, mentors, declined = await self._candidates(branch)
+            mentee = next((m for m in mentees if m.mentee_id == mentee_id), None)
+            if mentee is None:
+                if await self.pool.get(branch, mentee_id) is None:
+                    raise NotFound(mentee_id)
+                raise RuleBroken.single("mentee.not_waiting",
+                                        "This mentee is not waiting for a mentor (already proposed, in a duo, "
+                                        "withdrawn or not yet known to matching).")
+            pair = place_newcomer(mentee, mentors, self.weights(branch), self.minimum_score, declined)
+            return None if pair is None else await self._propose(branch, pair)
+
+    async def _candidates(self, branch: str) -> tuple[list[Mentee], list[Mentor], set[tuple[str, str]]]:
+        open_ = await self.proposals.open_in_branch(branch)
+        engaged = {p["mentee_id"] for p in open_}
+        load: dict[str, int] = {}
+        for p in open_:
+            load[p["mentor_id"]] = load.get(p["mentor_id"], 0) + 1
+        mentees = [mentee_from_facts(doc) for doc in await self.pool.waiting_mentees(branch)
+                   if doc["_id"] not in engaged]
+        mentors = []
+        for doc in await self.pool.available_mentors(branch):
+            capacity = int(doc.get("max_active_duos", 1)) - load.get(doc["_id"], 0)
+            if capacity > 0:
+                mentors.append(mentor_from_facts(doc, capacity))
+        return mentees, mentors, await self.proposals.declined_pairs(branch)
+
+    async def _propose(self, branch: str, pair: ScoredPair) -> dict[str, Any]:
+        duo_id = str(uuid.uuid4())
+        event = new_envelope(DuoProposed(duo_id=duo_id, mentee_id=pair.mentee_id, mentor_id=pair.mentor_id,
+                                         score=pair.score, breakdown=dict(pair.breakdown),
+                                         reasons=list(pair.reasons)),
+                             branch=branch, subject=duo_id, correlation_id=correlation.ensure())
+        document = {"_id": duo_id, "branch": branch, "mentee_id": pair.mentee_id, "mentor_id": pair.mentor_id,
+                    "status": "proposed", "score": pair.score, "breakdown": dict(pair.breakdown),
+                    "reasons": list(pair.reasons), "proposed_on": self.today().isoformat(),
+                    "created_at": datetime.now(timezone.utc)}
+        await self.proposals.add(document, event)
+        return document
+
+    async def accept(self, branch: str, duo_id: str, started_on: date | None) -> dict[str, Any]:
+        document = await self._get(branch, duo_id)
+        proposal = _proposal(document)
+        mentee = await self.pool.get(branch, proposal.mentee_id)
+        mentor = await self.pool.get(branch, proposal.mentor_id)
+        today = self.today()
+        started_on = started_on or today
+        proposal.accept(started_on, today,
+                        mentee_waiting=bool(mentee) and mentee["status"] == "waiting",
+                        mentor_available=bool(mentor) and mentor["status"] == "active")
+        event = new_envelope(DuoFormed(duo_id=duo_id, mentee_id=proposal.mentee_id, mentor_id=proposal.mentor_id,
+                                       started_on=started_on, score=document["score"]),
+                             branch=branch, subject=duo_id, correlation_id=correlation.ensure())
+        await self.proposals.change(document, {"$set": {"status": "formed", "started_on": started_on.isoformat()}},
+                                    event)
+        return await self._get(branch, duo_id)
+
+    async def decline(self, branch: str, duo_id: str) -> dict[str, Any]:
+        document = await self._get(branch, duo_id)
+        proposal = _proposal(document)
+        proposal.decline()
+        event = new_envelope(ProposalDeclined(duo_id=duo_id, mentee_id=proposal.mentee_id,
+                                              mentor_id=proposal.mentor_id),
+                             branch=branch, subject=duo_id, correlation_id=correlation.ensure())
+        await self.proposals.change(document, {"$set": {"status": "declined"}}, event)
+        return await self._get(branch, duo_id)
+
+    async def get(self, branch: str, duo_id: str) -> dict[str, Any]:
+        return await self._get(branch, duo_id)
+
+    async def _get(self, branch: str, duo_id: str) -> dict[str, Any]:
+        document = await self.proposals.get(branch, duo_id)
+        if document is None:
+            raise NotFound(duo_id)
+        return document
+
+
+def _proposal(document: dict[str, Any]) -> Proposal:
+    return Proposal(duo_id=document["_id"], mentee_id=document["mentee_id"], mentor_id=document["mentor_id"],
+                    status=document["status"], proposed_on=date.fromisoformat(document["proposed_on"]))
