@@ -1,0 +1,58 @@
+"""Followup's duos: one document per duo holds its whole life (sessions, check-ins, outcomes, events)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from shared.events import Envelope
+from shared.storage import change_with_events, insert_with_events
+from services.followup.adapters.duo_records import from_document, state_of, to_document
+from services.followup.domain.duo import Duo
+
+COLLECTION = "duos"
+
+
+class DuoRepository:
+    def __init__(self, db) -> None:
+        self.collection = db[COLLECTION]
+
+    async def add_once(self, duo: Duo, *events: Envelope) -> bool:
+        """Insert a duo the first time its duo-formed event is seen; a redelivery changes nothing."""
+        try:
+            await insert_with_events(self.collection, to_document(duo), *events)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    async def get(self, branch: str, duo_id: str) -> tuple[Duo, dict[str, Any]] | None:
+        """The duo and the document it was read from (whose version guards the next change)."""
+        doc = await self.collection.find_one({"_id": duo_id, "branch": branch}, {"outbox": 0})
+        return None if doc is None else (from_document(doc), doc)
+
+    async def save(self, duo: Duo, read_from: dict[str, Any], *events: Envelope) -> None:
+        await change_with_events(self.collection, read_from, {"$set": state_of(duo)}, *events)
+
+    async def list(self, branch: str, status: str | None, limit: int) -> list[Duo]:
+        query: dict[str, Any] = {"branch": branch}
+        if status:
+            query["status"] = status
+        docs = await self.collection.find(query, {"outbox": 0}).sort("started_on", -1).limit(limit).to_list()
+        return [from_document(d) for d in docs]
+
+    async def all_in(self, branch: str | None) -> list[Duo]:
+        docs = await self.collection.find({} if branch is None else {"branch": branch}, {"outbox": 0}).to_list()
+        return [from_document(d) for d in docs]
+
+    async def quiet_since(self, before: date, branch: str | None) -> list[tuple[Duo, dict[str, Any]]]:
+        """Active duos not yet flagged whose last activity is older than `before`."""
+        query = {"status": "active", "at_risk": False, "last_activity_on": {"$lt": before.isoformat()}}
+        if branch is not None:
+            query["branch"] = branch
+        docs = await self.collection.find(query, {"outbox": 0}).to_list()
+        return [(from_document(d), d) for d in docs]
+
+    async def replace_participant(self, participant_id: str, surrogate: str) -> None:
+        for field in ("mentee_id", "mentor_id"):
+            await self.collection.update_many({field: participant_id}, {"$set": {field: surrogate}})

@@ -1,0 +1,38 @@
+"""The one place that builds the followup service from its settings."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shared.clock import Clock, utc_today
+from shared.http.app import create_app
+from shared.runtime import ServiceRuntime
+from services.followup.adapters.duos import COLLECTION, DuoRepository
+from services.followup.adapters.participant_facts import ParticipantFacts
+from services.followup.domain.rules import FollowupRules
+from services.followup.entrypoints import api
+from services.followup.entrypoints.consumers import DuoStarter
+from services.followup.settings import FollowupSettings
+from services.followup.use_cases import FollowUp
+
+PUBLISHES = ["session-logged", "check-in-recorded", "duo-at-risk", "duo-ended", "outcome-recorded"]
+
+
+def build_runtime(settings: FollowupSettings | None = None) -> ServiceRuntime:
+    return ServiceRuntime(settings or FollowupSettings(), publishes=PUBLISHES, outbox_collections=[COLLECTION])
+
+
+def build_app(settings: FollowupSettings | None = None, today: Clock = utc_today) -> FastAPI:
+    settings = settings or FollowupSettings()
+    runtime = build_runtime(settings)
+    rules = FollowupRules(duration_months=settings.duration_months,
+                          expected_hours_per_week=settings.expected_hours_per_week,
+                          at_risk_after_days=settings.at_risk_after_days,
+                          follow_up_after_months=settings.follow_up_after_months)
+    duos, facts = DuoRepository(runtime.db), ParticipantFacts(runtime.db)
+    followup = FollowUp(duos, facts, rules, today)
+    DuoStarter(followup, duos, facts).subscribe(runtime.consumer)
+    runtime.every("at-risk-scan", settings.at_risk_scan_seconds, followup.scan_at_risk)
+    app = create_app(runtime, [api.router, api.national], title="DUO followup",
+                     description="Follows each duo's six months: sessions, check-ins, risk, ending, outcomes, figures.")
+    app.state.followup = followup
+    return app

@@ -1,0 +1,115 @@
+"""Followup's use cases: a duo's six months from duo-formed to its outcomes, and the branch figures."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from shared.clock import Clock, utc_today
+from shared.events import Envelope, new_envelope
+from shared.events.followup import CheckInRecorded, DuoAtRisk, DuoEnded, OutcomeRecorded, SessionLogged
+from shared.observability import correlation
+from shared.rules import RuleBroken
+from shared.storage import ConcurrentChange
+from services.followup.adapters.duos import DuoRepository
+from services.followup.adapters.participant_facts import ParticipantFacts
+from services.followup.domain.duo import Duo, DuoStatus
+from services.followup.domain.figures import Figures, compute_figures
+from services.followup.domain.rules import FollowupRules
+
+
+class NotFound(Exception):
+    pass
+
+
+class FollowUp:
+    def __init__(self, duos: DuoRepository, facts: ParticipantFacts, rules: FollowupRules,
+                 today: Clock = utc_today) -> None:
+        self.duos, self.facts, self.rules, self.today = duos, facts, rules, today
+
+    async def start_duo(self, branch: str, duo_id: str, mentee_id: str, mentor_id: str, started_on: date) -> bool:
+        duo = Duo.form(duo_id, branch, mentee_id, mentor_id, started_on, self.rules)
+        return await self.duos.add_once(duo)
+
+    async def log_session(self, branch: str, duo_id: str, held_on: date, hours: float, logged_by: str,
+                          session_id: str | None) -> Duo:
+        duo, read = await self._get(branch, duo_id)
+        session = duo.log_session(session_id or str(uuid.uuid4()), held_on, hours, logged_by, self.today(), self.rules)
+        await self.duos.save(duo, read, _event(duo, SessionLogged(duo_id=duo_id, session_id=session.session_id,
+                                                                  held_on=held_on, hours=session.hours)))
+        return duo
+
+    async def record_check_in(self, branch: str, duo_id: str, month: int, held_on: date, on_track: bool) -> Duo:
+        duo, read = await self._get(branch, duo_id)
+        duo.record_check_in(month, held_on, on_track, self.rules)
+        await self.duos.save(duo, read, _event(duo, CheckInRecorded(duo_id=duo_id, month=month, held_on=held_on,
+                                                                    on_track=on_track)))
+        return duo
+
+    async def complete(self, branch: str, duo_id: str, on: date) -> Duo:
+        duo, read = await self._get(branch, duo_id)
+        self._refuse_future(on, "completed_on")
+        duo.complete(on, self.rules)
+        await self.duos.save(duo, read, _ended(duo))
+        return duo
+
+    async def end_early(self, branch: str, duo_id: str, on: date, reason: str, mentee_returns_to_pool: bool) -> Duo:
+        duo, read = await self._get(branch, duo_id)
+        self._refuse_future(on, "ended_on")
+        duo.end_early(on, reason, mentee_returns_to_pool)
+        await self.duos.save(duo, read, _ended(duo))
+        return duo
+
+    async def record_outcome(self, branch: str, duo_id: str, verified_by: str | None, **outcome: Any) -> Duo:
+        duo, read = await self._get(branch, duo_id)
+        recorded = duo.record_outcome(**outcome, verified_by=verified_by, recorded_on=self.today(), rules=self.rules)
+        event = _event(duo, OutcomeRecorded(
+            duo_id=duo_id, mentee_id=duo.mentee_id, moment=recorded.moment.value, kind=recorded.kind.value,
+            contract_type=recorded.contract_type.value if recorded.contract_type else None,
+            achieved_on=recorded.achieved_on, evidence=recorded.evidence, recorded_on=recorded.recorded_on,
+            verified_by=recorded.verified_by, verified_on=recorded.verified_on))
+        await self.duos.save(duo, read, event)
+        return duo
+
+    async def scan_at_risk(self, branch: str | None = None) -> int:
+        """Flag every active duo without a session for too long; each flag is one duo-at-risk event."""
+        today, flagged = self.today(), 0
+        for duo, read in await self.duos.quiet_since(today - timedelta(days=self.rules.at_risk_after_days - 1),
+                                                     branch):
+            if duo.check_risk(today, self.rules):
+                last = duo.sessions[-1].held_on if duo.sessions else None
+                event = _event(duo, DuoAtRisk(duo_id=duo.duo_id, last_session_on=last,
+                                              days_without_session=duo.days_without_session(today)))
+                try:
+                    await self.duos.save(duo, read, event)
+                    flagged += 1
+                except ConcurrentChange:  # a session logged meanwhile: the next scan sees the new state
+                    continue
+        return flagged
+
+    async def figures(self, branch: str | None, period_start: date, period_end: date) -> Figures:
+        return compute_figures(await self.facts.all_in(branch), await self.duos.all_in(branch), branch,
+                               period_start, period_end)
+
+    async def get(self, branch: str, duo_id: str) -> Duo:
+        return (await self._get(branch, duo_id))[0]
+
+    async def _get(self, branch: str, duo_id: str) -> tuple[Duo, dict[str, Any]]:
+        found = await self.duos.get(branch, duo_id)
+        if found is None:
+            raise NotFound(duo_id)
+        return found
+
+    def _refuse_future(self, on: date, field: str) -> None:
+        if on > self.today():
+            raise RuleBroken.single("duo.end_in_future", "A duo cannot be closed on a day still to come.", field)
+
+
+def _event(duo: Duo, payload) -> Envelope:
+    return new_envelope(payload, branch=duo.branch, subject=duo.duo_id, correlation_id=correlation.ensure())
+
+
+def _ended(duo: Duo) -> Envelope:
+    return _event(duo, DuoEnded(duo_id=duo.duo_id, mentee_id=duo.mentee_id, mentor_id=duo.mentor_id,
+                                ended_on=duo.ended_on, completed=duo.status == DuoStatus.COMPLETED,
+                                reason=duo.end_reason, mentee_returns_to_pool=duo.mentee_returns_to_pool))
