@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.document_locks import document_lock
 from shared.events import Envelope
 from shared.messaging import outbox
 
@@ -24,7 +25,8 @@ async def change_with_events(collection, document: dict[str, Any], update: dict[
     """Apply `update` only if nobody changed the document since it was read."""
     update = {op: dict(fields) for op, fields in update.items()}
     update.setdefault("$inc", {})["version"] = 1
-    result = await collection.update_one(
-        {"_id": document["_id"], "version": document["version"]}, outbox.with_events(update, *events))
+    async with document_lock(collection, document["_id"]):
+        result = await collection.update_one(
+            {"_id": document["_id"], "version": document["version"]}, outbox.with_events(update, *events))
     if result.matched_count == 0:
         raise ConcurrentChange()

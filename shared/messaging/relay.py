@@ -10,6 +10,7 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable
 
+from shared.document_locks import document_lock
 from shared.messaging import outbox
 from shared.observability import metrics
 
@@ -83,13 +84,15 @@ class OutboxRelay:
             await self.publish(event)
             metrics.EVENTS_PUBLISHED.labels(self.service, event["type"]).inc()
             # Remove exactly this event, and only if it is still first: order is kept per entity.
-            await collection.update_one(
-                {"_id": doc["_id"], f"{outbox.FIELD}.0.id": event["id"]}, {"$pop": {outbox.FIELD: -1}}
-            )
+            async with document_lock(collection, doc["_id"]):
+                await collection.update_one(
+                    {"_id": doc["_id"], f"{outbox.FIELD}.0.id": event["id"]}, {"$pop": {outbox.FIELD: -1}}
+                )
             sent += 1
-        await collection.update_one(
-            {"_id": doc["_id"], outbox.FIELD: {"$size": 0}}, {"$set": {outbox.PENDING: False}}
-        )
+        async with document_lock(collection, doc["_id"]):
+            await collection.update_one(
+                {"_id": doc["_id"], outbox.FIELD: {"$size": 0}}, {"$set": {outbox.PENDING: False}}
+            )
         return sent
 
     async def measure_backlog(self) -> int:

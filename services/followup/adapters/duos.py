@@ -6,6 +6,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from shared.document_locks import update_each
 from shared.events import Envelope
 from shared.storage import change_with_events, insert_with_events
 from services.followup.adapters.duo_records import from_document, state_of, to_document
@@ -55,4 +56,4 @@ class DuoRepository:
 
     async def replace_participant(self, participant_id: str, surrogate: str) -> None:
         for field in ("mentee_id", "mentor_id"):
-            await self.collection.update_many({field: participant_id}, {"$set": {field: surrogate}})
+            await update_each(self.collection, {field: participant_id}, {"$set": {field: surrogate}})

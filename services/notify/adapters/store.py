@@ -6,6 +6,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from shared.document_locks import document_lock, update_each
 from shared.events import Envelope
 from shared.messaging import outbox
 
@@ -19,8 +20,9 @@ class NotifyStore:
         self.notifications = db[NOTIFICATIONS]
 
     async def save_contact(self, participant_id: str, branch: str, contact: dict[str, Any]) -> None:
-        await self.contacts.update_one({"_id": participant_id},
-                                       {"$set": {**contact, "branch": branch}}, upsert=True)
+        async with document_lock(self.contacts, participant_id):
+            await self.contacts.update_one({"_id": participant_id},
+                                           {"$set": {**contact, "branch": branch}}, upsert=True)
 
     async def forget_contact(self, participant_id: str) -> None:
         await self.contacts.delete_one({"_id": participant_id})
@@ -43,8 +45,9 @@ class NotifyStore:
     async def finish(self, notification_id: str, status: str, event: Envelope,
                      reason: str | None = None) -> None:
         update = {"$set": {"status": status, "finished_at": datetime.now(timezone.utc), "reason": reason}}
-        await self.notifications.update_one({"_id": notification_id, "status": "sending"},
-                                            outbox.with_events(update, event))
+        async with document_lock(self.notifications, notification_id):
+            await self.notifications.update_one({"_id": notification_id, "status": "sending"},
+                                                outbox.with_events(update, event))
 
     async def list(self, branch: str, limit: int) -> list[dict[str, Any]]:
         cursor = self.notifications.find({"branch": branch}, {"outbox": 0}).sort("created_at", -1).limit(limit)
@@ -55,5 +58,4 @@ class NotifyStore:
 
     async def forget_participant(self, participant_id: str) -> None:
         await self.forget_contact(participant_id)
-        await self.notifications.update_many({"recipient_id": participant_id},
-                                             {"$set": {"recipient_id": "erased"}})
+        await update_each(self.notifications, {"recipient_id": participant_id}, {"$set": {"recipient_id": "erased"}})

@@ -1,0 +1,43 @@
+"""Request bodies for a plausible mentee and mentor of the Brussels branch (fictitious people)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+TRAINING_MODULES = ("history-of-immigration", "intercultural-communication", "active-listening",
+                    "role-of-the-mentor", "labour-market-and-job-search", "coaching-a-young-adult",
+                    "diversity-and-bias", "boundaries-and-safeguarding")
+
+
+def years_ago(years: int, today: date | None = None) -> str:
+    today = today or date.today()
+    return (today - timedelta(days=round(365.25 * years))).isoformat()
+
+
+def mentee(**changes) -> dict:
+    body = {
+        "first_name": "Amina", "last_name": "Haddad", "email": "amina.haddad@example.org",
+        "birth_date": years_ago(24), "preferred_language": "fr", "country": "BE", "postcode": "1030",
+        "languages": [{"code": "ar", "level": "native"}, {"code": "fr", "level": "B1"}],
+        "availability": ["mon-eve", "wed-pm", "sat-am"], "consent": True,
+        "target_sectors": ["logistics"], "education_level": "secondary",
+        "employment_service": {"name": "Actiris", "registered": True},
+        "migration_background": "self", "right_to_work": True, "support_wanted": ["interview_practice"],
+    }
+    body.update(changes)
+    return body
+
+
+def mentor(**changes) -> dict:
+    body = {
+        "first_name": "Marc", "last_name": "Dubois", "email": "marc.dubois@example.org",
+        "birth_date": years_ago(63), "preferred_language": "fr", "country": "BE", "postcode": "1000",
+        "languages": [{"code": "fr", "level": "native"}, {"code": "ar", "level": "B2"}],
+        "availability": ["mon-eve", "wed-pm", "fri-am"], "consent": True,
+        "experience": [{"sector": "logistics", "years": 30}], "volunteer": True,
+        "support_offered": ["interview_practice", "professional_network"],
+    }
+    body.update(changes)
+    return body
+
+
+PERSONAL_VALUES = ("Amina", "Haddad", "amina.haddad@example.org", "Marc", "Dubois", "marc.dubois@example.org")
