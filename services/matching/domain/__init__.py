@@ -1,0 +1,1 @@
+"""Matching's pure domain: candidates, scores with reasons, assignment of a waiting pool."""

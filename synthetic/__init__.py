@@ -1,0 +1,1 @@
+"""Seedable synthetic data for tests and benchmarks: no real person is ever in it."""
