@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.rules import RuleBroken
@@ -86,6 +87,15 @@ async def _concurrent(request: Request, exc: ConcurrentChange) -> JSONResponse:
                             "concurrent-change")
 
 
+async def _store_unreachable(request: Request, exc: ConnectionFailure) -> JSONResponse:
+    log.warning("database unreachable", extra={"route": request.url.path, "error": type(exc).__name__})
+    response = problem_response(request, 503, "Temporarily unavailable",
+                                "The service cannot reach its database right now; nothing was changed. "
+                                "Try again in a moment.", "unavailable")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error", extra={"route": request.url.path, "error": type(exc).__name__})
     return problem_response(request, 500, "Internal error",
@@ -98,5 +108,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RuleBroken, _rule_broken)
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(ConcurrentChange, _concurrent)
+    app.add_exception_handler(ConnectionFailure, _store_unreachable)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable
 
+from aiokafka import TopicPartition
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, ValidationError
@@ -56,6 +57,7 @@ class EventConsumer:
                   on_tombstone: TombstoneHandler | None = None) -> None:
         async def on_message(msg: KafkaMessage) -> None:
             await self.process(msg.raw_message, handlers, on_tombstone)
+            self._measure_lag(msg)
 
         on_message.__name__ = f"{self.service}_consumes_{topic.replace('.', '_').replace('-', '_')}"
         self.broker.subscriber(
@@ -65,6 +67,17 @@ class EventConsumer:
             title=f"{topic}:{self.service}",
             description=f"{self.service} applies: {', '.join(sorted(handlers))}",
         )(on_message)
+
+    def _measure_lag(self, msg: KafkaMessage) -> None:
+        """How far this partition is behind its end, from the high watermark of the last fetch."""
+        record = msg.raw_message
+        try:
+            end = msg.consumer.highwater(TopicPartition(record.topic, record.partition))
+        except Exception:  # no fetch metadata yet (or a test double): nothing to report
+            return
+        if end is not None:
+            metrics.CONSUMER_LAG.labels(self.service, record.topic, str(record.partition)).set(
+                max(end - record.offset - 1, 0))
 
     async def process(self, record, handlers: dict[str, Handler],
                       on_tombstone: TombstoneHandler | None = None) -> None:

@@ -42,5 +42,9 @@ def configure(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiokafka", "uvicorn.access", "pymongo"):
+    for noisy in ("aiokafka", "uvicorn.access", "pymongo", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # FastStream gives its loggers a coloured text handler of their own; send them through ours.
+    faststream = logging.getLogger("faststream")
+    faststream.handlers[:] = []
+    faststream.propagate = True

@@ -117,3 +117,18 @@ async def test_thin_flow_over_http_and_kafka(suite, kafka_bootstrap, smtp_sink):
     # The acceptance's correlation id travels to the e-mails it caused.
     sent = [e for e in seen if e.type == "notification-sent"]
     assert sent and all(e.correlation_id == formed.correlation_id for e in sent)
+
+    # Every line each service logged is JSON, carries no personal data, and the flow's lines
+    # carry the correlation id of the request that caused them.
+    import json
+    correlated = 0
+    for name in ("intake", "matching", "followup", "notify"):
+        lines = suite[name].log_path.read_text().splitlines()
+        assert lines, f"{name} logged nothing"
+        for line in lines:
+            entry = json.loads(line)  # fails on any line that is not JSON
+            assert entry["service"] == name
+            assert not any(value in line for value in PERSONAL_VALUES + (
+                "e2e.mentee@example.org", "e2e.mentor@example.org")), f"personal data in {name}'s log"
+            correlated += entry.get("correlation_id") == formed.correlation_id
+    assert correlated >= 1, "no log line carries the acceptance's correlation id"
