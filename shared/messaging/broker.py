@@ -5,14 +5,23 @@
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+from weakref import WeakKeyDictionary
 
+import aiokafka
+from aiokafka.errors import InvalidProducerEpoch, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
 from shared.settings import ServiceSettings
 
 ACK_POLICY = AckPolicy.NACK_ON_ERROR
+# Refusals that mean the idempotent producer's own state is wrong: retrying with it never helps.
+PRODUCER_STATE_ERRORS = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch, ProducerFenced)
+
+log = logging.getLogger(__name__)
+_renewing: "WeakKeyDictionary[KafkaBroker, asyncio.Lock]" = WeakKeyDictionary()
 
 
 def make_broker(settings: ServiceSettings) -> KafkaBroker:
@@ -27,3 +36,29 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         log_level=logging.DEBUG,
         description=f"DUO suite: {settings.service_name} service",
     )
+
+
+async def renew_producer_if_broken(broker: KafkaBroker, error: BaseException) -> bool:
+    """After a failed publish: replace the producer when it can never succeed again; True if replaced.
+
+    aiokafka's idempotent producer fails a batch that found no partition leader for
+    request_timeout_ms (a Kafka outage) but keeps the sequence numbers it had given it. Once
+    Kafka is back, every send to that partition is refused with OutOfOrderSequenceNumber,
+    forever. Only a new producer (a new producer id, sequences from 0) recovers; the refused
+    events were not written, so publishing them again creates no duplicate.
+    """
+    fast = broker.config.broker_config.producer
+    if not broker.running or (fast and not isinstance(error, PRODUCER_STATE_ERRORS)):
+        return False
+    lock = _renewing.setdefault(broker, asyncio.Lock())
+    async with lock:
+        log.warning("renewing the Kafka producer", extra={"error": type(error).__name__})
+        try:
+            await asyncio.wait_for(fast.disconnect(), timeout=10)
+        except Exception as stop_error:  # the old one is abandoned either way
+            log.warning("the old Kafka producer did not stop cleanly", extra={"error": type(stop_error).__name__})
+        # If Kafka is unreachable now this raises; the producer stays disconnected (falsy) and the
+        # next failed publish tries again.
+        await fast.connect(aiokafka.AIOKafkaProducer(**broker._connection_kwargs),
+                           serializer=fast.serializer, codec=fast.codec)
+    return True

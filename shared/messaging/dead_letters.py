@@ -9,6 +9,7 @@ import logging
 from faststream.kafka import KafkaBroker
 
 from shared.events import topics
+from shared.messaging.broker import renew_producer_if_broken
 from shared.observability import metrics
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 class DeadLetters:
     def __init__(self, service: str, broker: KafkaBroker, topic_prefix: str = "") -> None:
         self.service = service
+        self._broker = broker
         self._publisher = broker.publisher(
             topic_prefix + topics.DEAD_LETTERS,
             title=f"{topics.DEAD_LETTERS}:dead-letter",
@@ -34,7 +36,12 @@ class DeadLetters:
             "original-partition": str(record.partition),
             "original-offset": str(record.offset),
         })
-        await self._publisher.publish(record.value or b"", key=record.key, headers=headers)
+        try:
+            await self._publisher.publish(record.value or b"", key=record.key, headers=headers)
+        except Exception as error:
+            # Not parked: the consumer fails this message and gets it again, with a working producer.
+            await renew_producer_if_broken(self._broker, error)
+            raise
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, record.topic).inc()
         log.warning("message dead-lettered", extra={
             "topic": record.topic, "partition": record.partition, "offset": record.offset,

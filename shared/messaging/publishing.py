@@ -11,10 +11,12 @@ from faststream.kafka import KafkaBroker
 
 from shared.events import spec_for
 from shared.events.schemas import envelope_model
+from shared.messaging.broker import renew_producer_if_broken
 
 
 class EventPublishers:
     def __init__(self, broker: KafkaBroker, event_types: list[str], topic_prefix: str = "") -> None:
+        self._broker = broker
         self._by_type = {}
         for event_type in event_types:
             spec = spec_for(event_type)
@@ -29,9 +31,14 @@ class EventPublishers:
         """Publish one outbox entry and wait for Kafka's acknowledgement."""
         publisher = self._by_type[entry["type"]]
         value = entry["value"]
-        await publisher.publish(
-            None if value is None else value.encode(),  # None with a key: a tombstone
-            key=entry["key"].encode(),
-            headers=entry["headers"],
-            correlation_id=entry["headers"].get("correlation-id"),
-        )
+        try:
+            await publisher.publish(
+                None if value is None else value.encode(),  # None with a key: a tombstone
+                key=entry["key"].encode(),
+                headers=entry["headers"],
+                correlation_id=entry["headers"].get("correlation-id"),
+            )
+        except Exception as error:
+            # A producer broken by a Kafka outage is replaced, so the relay's next try can succeed.
+            await renew_producer_if_broken(self._broker, error)
+            raise
