@@ -64,4 +64,7 @@ def parse_payload(envelope: Envelope) -> BaseModel:
         raise UnknownEvent(
             f"{envelope.type} version {envelope.version} is not known (catalog has {spec.version})"
         )
-    return spec.payload.model_validate(envelope.data)
+    # Tolerant reader: a field added later (optional, same version) is ignored by older
+    # consumers instead of failing them; the models stay strict for what this code publishes.
+    known = spec.payload.model_fields
+    return spec.payload.model_validate({k: v for k, v in envelope.data.items() if k in known})

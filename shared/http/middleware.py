@@ -1,12 +1,17 @@
 """Cross-cutting HTTP concerns: correlation id, body size limit, request metrics."""
 from __future__ import annotations
 
+import json
+import logging
 import time
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.http.problems import TYPE_BASE
 from shared.observability import correlation, metrics
+
+log = logging.getLogger(__name__)
 
 HEADER = "x-correlation-id"
 
@@ -50,6 +55,7 @@ class CorrelationAndLimits:
         async def send_with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["sent"] = True
                 message.setdefault("headers", [])
                 message["headers"] = list(message["headers"]) + [(HEADER.encode(), value.encode())]
             await send(message)
@@ -59,6 +65,15 @@ class CorrelationAndLimits:
         except _BodyTooLarge:
             await self._too_large(scope, send, value)
             status_holder["status"] = 413
+        except Exception as error:
+            # Handled here, inside the correlation scope, so the 500 and its log line carry the id
+            # (Starlette's outermost error middleware would answer after this scope ended).
+            log.error("unexpected error", extra={"route": scope.get("path", ""), "error": type(error).__name__})
+            if "sent" not in status_holder:  # nothing sent yet: the client still gets a problem
+                await self._problem(send, scope, value, 500, "Internal error",
+                                    "Something went wrong on our side. Quote the X-Correlation-ID header "
+                                    "when you report it.", "internal")
+            status_holder["status"] = 500
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
@@ -67,14 +82,15 @@ class CorrelationAndLimits:
             correlation.reset(token)
 
     async def _too_large(self, scope: Scope, send: Send, value: str) -> None:
-        import json
+        await self._problem(send, scope, value, 413, "Request too large",
+                            f"The body is larger than {self.max_body_bytes} bytes.", "too-large")
 
-        body = json.dumps({
-            "type": "https://duo-suite.example/problems/too-large", "title": "Request too large",
-            "status": 413, "detail": f"The body is larger than {self.max_body_bytes} bytes.",
-            "instance": scope.get("path", ""),
-        }).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
+    @staticmethod
+    async def _problem(send: Send, scope: Scope, value: str, status: int, title: str, detail: str,
+                       kind: str) -> None:
+        body = json.dumps({"type": TYPE_BASE + kind, "title": title, "status": status, "detail": detail,
+                           "instance": scope.get("path", "")}).encode()
+        await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
             (HEADER.encode(), value.encode())]})
         await send({"type": "http.response.body", "body": body})

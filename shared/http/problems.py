@@ -96,13 +96,6 @@ async def _store_unreachable(request: Request, exc: ConnectionFailure) -> JSONRe
     return response
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unexpected error", extra={"route": request.url.path, "error": type(exc).__name__})
-    return problem_response(request, 500, "Internal error",
-                            "Something went wrong on our side. Quote the X-Correlation-ID header when you report it.",
-                            "internal")
-
-
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(RuleBroken, _rule_broken)
@@ -110,4 +103,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ConcurrentChange, _concurrent)
     app.add_exception_handler(ConnectionFailure, _store_unreachable)
     app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(Exception, _unexpected)
+    # Unexpected exceptions become a 500 problem in middleware.CorrelationAndLimits, inside the
+    # correlation scope, so the response and its log line carry the id.

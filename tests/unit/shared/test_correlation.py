@@ -110,10 +110,6 @@ async def test_error_responses_carry_the_id_too():
     assert missing.status_code == 404 and missing.headers["x-correlation-id"] == "req-404"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap in shared/http: an unexpected exception leaves CorrelationAndLimits before the 500 is "
-    "sent by Starlette's ServerErrorMiddleware (outermost), so the 500 lacks X-Correlation-ID although "
-    "its detail asks the client to quote it, and the 'unexpected error' log line has no correlation id"))
 async def test_the_500_response_and_its_log_line_carry_the_id(log_lines):
     async with web.client(web.build(router)) as client:
         response = await client.get("/crash", headers={"X-Correlation-ID": "req-500"})
@@ -155,3 +151,20 @@ async def test_a_consumed_event_binds_its_correlation_id_for_the_handler():
     await consumer.process(record, {"session-logged": handler})
     assert seen == ["req-from-http"]
     assert correlation.current() is None
+
+
+def test_a_flood_from_aiokafka_is_cut_to_one_line_per_interval_with_a_count():
+    from shared.observability.logging import RepeatLimiter
+
+    limiter = RepeatLimiter(("aiokafka",), interval=10.0)
+
+    def record(name: str, at: float) -> logging.LogRecord:
+        entry = logging.LogRecord(name, logging.ERROR, __file__, 1, "Unable connect to %s", ("node 1",), None)
+        entry.created = at
+        return entry
+
+    passed = [r for r in (record("aiokafka.conn", 100 + i * 0.01) for i in range(1000)) if limiter.filter(r)]
+    assert len(passed) == 1
+    later = record("aiokafka.conn", 111.0)
+    assert limiter.filter(later) and later.suppressed_repeats == 999
+    assert all(limiter.filter(record("shared.messaging.consumer", 100 + i * 0.01)) for i in range(50))
