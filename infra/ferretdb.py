@@ -104,10 +104,11 @@ def wait_for_ping(url: str, *, timeout: float = 60.0, alive: Callable[[], bool] 
                      f"{proc.tail_note(log_path)}")
 
 
-class FerretDB:
+class FerretDB(proc.ManagedProcess):
     """One FerretDB process with the SQLite handler; databases are files in `data_dir/sqlite`."""
 
     name = "ferretdb"
+    stop_timeout, ready_timeout = 20.0, 60.0
 
     def __init__(self, *, port: int, data_dir: Path, host: str = "127.0.0.1") -> None:
         self.host = host
@@ -119,10 +120,6 @@ class FerretDB:
     @property
     def url(self) -> str:
         return f"mongodb://{self.host}:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
     def describe(self) -> str:
         return f"FerretDB {FERRETDB_VERSION} (SQLite) on {self.url}"
@@ -144,24 +141,11 @@ class FerretDB:
              "--debug-addr=-", "--log-level=warn"],
             log_path=self.log_path)
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float | None = None) -> None:
+        timeout = timeout or self.ready_timeout
         proc.wait_port(self.host, self.port, timeout=timeout, process=self.process,
                        what="FerretDB", log_path=self.log_path)
         wait_for_ping(self.url, timeout=timeout, alive=lambda: self.running, log_path=self.log_path)
-
-    def stop(self, timeout: float = 20.0) -> None:
-        proc.stop(self.process, timeout=timeout)
-        self.process = None
-
-    def kill(self) -> None:
-        """SIGKILL, as in a crash; the SQLite files stay and `start()` reopens them."""
-        proc.kill(self.process)
-        self.process = None
-
-    def restart(self, timeout: float = 60.0) -> None:
-        self.stop()
-        self.start()
-        self.wait_ready(timeout)
 
 
 def main() -> None:

@@ -144,10 +144,11 @@ def wait_for_metadata(bootstrap: str, *, timeout: float = 90.0,
                      f"{last_error!r}{proc.tail_note(log_path)}")
 
 
-class KafkaBroker:
+class KafkaBroker(proc.ManagedProcess):
     """One KRaft node (broker and controller) on loopback, data in `data_dir`."""
 
     name = "kafka"
+    stop_timeout, ready_timeout = 30.0, 90.0
 
     def __init__(self, *, port: int, controller_port: int, data_dir: Path,
                  host: str = "127.0.0.1", heap: str = "512m", partitions: int = 3) -> None:
@@ -163,10 +164,6 @@ class KafkaBroker:
     @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
     def describe(self) -> str:
         return f"Kafka {KAFKA_VERSION} (KRaft) on {self.bootstrap}"
@@ -199,26 +196,12 @@ class KafkaBroker:
              "-cp", f"{self.libs}/*", "kafka.Kafka", str(self.properties)],
             log_path=self.log_path)
 
-    def wait_ready(self, timeout: float = 90.0) -> None:
+    def wait_ready(self, timeout: float | None = None) -> None:
+        timeout = timeout or self.ready_timeout
         proc.wait_port(self.host, self.port, timeout=timeout, process=self.process,
                        what="Kafka", log_path=self._server_log())
         wait_for_metadata(self.bootstrap, timeout=timeout, alive=lambda: self.running,
                           log_path=self._server_log())
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """A controlled shutdown (SIGTERM), SIGKILL after `timeout` seconds."""
-        proc.stop(self.process, timeout=timeout)
-        self.process = None
-
-    def kill(self) -> None:
-        """SIGKILL, as in a crash; the data stays and `start()` recovers it."""
-        proc.kill(self.process)
-        self.process = None
-
-    def restart(self, timeout: float = 90.0) -> None:
-        self.stop()
-        self.start()
-        self.wait_ready(timeout)
 
     # -- details ------------------------------------------------------------------------
 

@@ -130,3 +130,38 @@ def log_tail(path: Path | None, lines: int = 30) -> str:
 def tail_note(path: Path | None) -> str:
     tail = log_tail(path)
     return f"\n--- last lines of {path} ---\n{tail}" if tail else (f" (log: {path})" if path else "")
+
+
+class ManagedProcess:
+    """The life every local part shares: running, stop, kill, restart. Subclasses start and wait_ready.
+
+    stop is a controlled shutdown (SIGTERM, SIGKILL after the timeout); kill is SIGKILL, as in a
+    crash: data stays on disk and `start()` recovers it.
+    """
+
+    process: subprocess.Popen | None = None
+    stop_timeout: float = 20.0
+    ready_timeout: float = 60.0
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        raise NotImplementedError
+
+    def stop(self, timeout: float | None = None) -> None:
+        stop(self.process, timeout=timeout or self.stop_timeout)
+        self.process = None
+
+    def kill(self) -> None:
+        kill(self.process)
+        self.process = None
+
+    def restart(self, timeout: float | None = None) -> None:
+        self.stop()
+        self.start()
+        self.wait_ready(timeout or self.ready_timeout)

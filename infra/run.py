@@ -33,7 +33,7 @@ SERVICES = {"intake": 8001, "matching": 8002, "followup": 8003, "notify": 8004}
 
 
 @dataclass
-class Service:
+class Service(proc.ManagedProcess):
     name: str
     port: int
     env: dict[str, str]
@@ -65,9 +65,6 @@ class Service:
             time.sleep(0.2)
         raise InfraError(f"service {self.name}: GET {self.url}/health did not answer 200 within "
                          f"{timeout:.0f}s{proc.tail_note(self.log_path)}")
-
-    def stop(self) -> None:
-        proc.stop(self.process, timeout=20)
 
 
 def service_env(name: str, port: int, stack: LocalStack) -> dict[str, str]:

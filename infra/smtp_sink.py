@@ -52,10 +52,11 @@ def read_messages(maildir: Path) -> list[email.message.EmailMessage]:
     return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in files]
 
 
-class SmtpSink:
+class SmtpSink(proc.ManagedProcess):
     """The sink as a child process (`python -m infra.smtp_sink`), for the LocalStack."""
 
     name = "smtp"
+    stop_timeout, ready_timeout = 10.0, 30.0
 
     def __init__(self, *, port: int, maildir: Path, host: str = "127.0.0.1",
                  log_path: Path | None = None) -> None:
@@ -64,10 +65,6 @@ class SmtpSink:
         self.maildir = Path(maildir)
         self.log_path = log_path or self.maildir.parent / "smtp-sink.log"
         self.process: subprocess.Popen | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
     def describe(self) -> str:
         return f"SMTP sink on {self.host}:{self.port}, mail in {self.maildir}"
@@ -106,7 +103,8 @@ class SmtpSink:
              "--maildir", str(self.maildir)],
             log_path=self.log_path, env=env, cwd=REPO)
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float | None = None) -> None:
+        timeout = timeout or self.ready_timeout
         deadline = time.monotonic() + timeout
         proc.wait_port(self.host, self.port, timeout=timeout, process=self.process,
                        what="SMTP sink", log_path=self.log_path)
@@ -123,19 +121,6 @@ class SmtpSink:
             time.sleep(0.1)
         raise InfraError(f"SMTP sink on {self.host}:{self.port} did not answer NOOP: {last_error!r}"
                          f"{proc.tail_note(self.log_path)}")
-
-    def stop(self, timeout: float = 10.0) -> None:
-        proc.stop(self.process, timeout=timeout)
-        self.process = None
-
-    def kill(self) -> None:
-        proc.kill(self.process)
-        self.process = None
-
-    def restart(self, timeout: float = 30.0) -> None:
-        self.stop()
-        self.start()
-        self.wait_ready(timeout)
 
 
 async def _serve(host: str, port: int, maildir: Path) -> None:

@@ -1,76 +1,42 @@
-"""Start services as separate OS processes, as they run in production, for e2e and fault tests."""
+"""Start services as separate OS processes, as they run in production, for e2e and fault tests.
+
+The same process handling as `make run` (infra.run.Service: started with the repository's
+environment, killed with its parent), plus a readiness wait and the log tail for failures.
+"""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+from infra.paths import REPO
+from infra.proc import free_port, log_tail
+from infra.run import Service
 
-REPO = Path(__file__).resolve().parent.parent
 SERVICES = ("intake", "matching", "followup", "notify")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class ServiceProcess:
-    name: str
-    port: int
-    env: dict[str, str]
-    log_path: Path
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", f"services.{self.name}"], cwd=REPO,
-                                        env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def wait_healthy(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
+class ServiceProcess(Service):
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Until GET /ready answers 200: Kafka and the database reachable, not only the process alive."""
+        deadline = time.monotonic() + (timeout or 60.0)
         while time.monotonic() < deadline:
-            if self.process and self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+            if not self.running:
+                raise RuntimeError(f"{self.name} exited:\n{self.log_tail()}")
             try:
-                if httpx.get(f"{self.url}/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
+                with urllib.request.urlopen(f"{self.url}/ready", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.log_tail()}")
 
-    def kill(self) -> None:
-        """SIGKILL: no graceful shutdown, as in a crash."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_path, lines) or "(no log)"
 
 
 @dataclass
@@ -99,7 +65,7 @@ def start_suite(base_env: dict[str, str], log_dir: Path, smtp_port: int | None =
         for service in suite.services.values():
             service.start()
         for service in suite.services.values():
-            service.wait_healthy()
+            service.wait_ready()
     except Exception:
         suite.stop()
         raise
