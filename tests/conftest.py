@@ -21,6 +21,7 @@ Fixtures:
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -30,6 +31,13 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+
+from shared.observability.logging import RepeatLimiter
+
+# While a fault test holds Kafka down, aiokafka logs "Unable connect" thousands of times a
+# second; the services cut that with the JSON handler's RepeatLimiter, the test process here.
+for _noisy in ("aiokafka", "aiokafka.client", "aiokafka.conn", "aiokafka.producer.sender"):
+    logging.getLogger(_noisy).addFilter(RepeatLimiter(("aiokafka",)))
 
 IMAGES = {"kafka": "apache/kafka:4.1.1", "mongo": "mongo:8.0"}
 ENV_URLS = {"kafka": "DUO_TEST_KAFKA_BOOTSTRAP", "mongo": "DUO_TEST_MONGO_URL"}

@@ -79,21 +79,27 @@ class OutboxRelay:
         return sent
 
     async def _publish_document(self, collection, doc: dict[str, Any]) -> int:
-        sent = 0
-        for event in doc.get(outbox.FIELD, []):
+        events, popped = doc.get(outbox.FIELD, []), doc.get(outbox.POPPED, 0)
+        for event in events:  # in order, each acknowledged before the next: order per entity
             await self.publish(event)
             metrics.EVENTS_PUBLISHED.labels(self.service, event["type"]).inc()
-            # Remove exactly this event, and only if it is still first: order is kept per entity.
-            async with document_lock(collection, doc["_id"]):
-                await collection.update_one(
-                    {"_id": doc["_id"], f"{outbox.FIELD}.0.id": event["id"]}, {"$pop": {outbox.FIELD: -1}}
-                )
-            sent += 1
+        # One write per document, not per event: FerretDB's updates cost a scan of the collection.
+        # Nothing added and nothing removed since the read: empty the outbox at once.
         async with document_lock(collection, doc["_id"]):
-            await collection.update_one(
-                {"_id": doc["_id"], outbox.FIELD: {"$size": 0}}, {"$set": {outbox.PENDING: False}}
-            )
-        return sent
+            emptied = await collection.update_one(
+                {"_id": doc["_id"], outbox.POPPED: popped, outbox.PUSHED: popped + len(events)},
+                {"$set": {outbox.FIELD: [], outbox.PENDING: False, outbox.POPPED: popped + len(events)}})
+            if emptied.matched_count:
+                return len(events)
+            # Events were added meanwhile: remove only those sent, first to last, each only if no
+            # other relay removed one since (the condition on POPPED is atomic on MongoDB).
+            for sent in range(len(events)):
+                removed = await collection.update_one(
+                    {"_id": doc["_id"], outbox.POPPED: popped + sent},
+                    {"$pop": {outbox.FIELD: -1}, "$inc": {outbox.POPPED: 1}})
+                if removed.matched_count == 0:
+                    break
+        return len(events)
 
     async def measure_backlog(self) -> int:
         waiting = 0

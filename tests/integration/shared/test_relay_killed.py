@@ -1,6 +1,7 @@
 """The outbox relay is killed (SIGKILL) in the middle of a batch and started again: no event is
 lost; an event may reach Kafka twice only if the kill fell between Kafka's acknowledgement and
-its removal from the outbox, and then as the very same event, which a consumer applies once."""
+its removal from the outbox (the relay removes a document's sent events in one write, so at
+most one document's events), and then as the very same event, which a consumer applies once."""
 from __future__ import annotations
 
 import asyncio
@@ -80,7 +81,7 @@ async def test_relay_killed_mid_batch_loses_nothing_and_repeats_only_the_same_ev
     assert 0 <= acknowledged_not_removed
 
     if where == "between-ack-and-removal":
-        assert acknowledged_not_removed == 1, "the kill must fall between acknowledgement and removal"
+        assert 1 <= acknowledged_not_removed <= PER_DUO, "the kill must fall between acknowledgement and removal"
     env.pop("RELAY_WORKER_HOLD_AFTER", None)
     second = await start_relay(env, log_path)
     try:
