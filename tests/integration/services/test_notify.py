@@ -1,0 +1,171 @@
+"""Notify in-process against the real broker, store and SMTP sink: contacts arrive on their compacted
+topic, duo-formed on the duos topic, e-mails land in the sink and their fate goes out as events
+that carry ids only.
+
+The sink is shared by the whole session: every test uses addresses of its own.
+"""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date
+
+import pytest
+
+from shared.events import Envelope, new_envelope, topics
+from shared.events.intake import ParticipantContactChanged
+from shared.events.matching import DuoFormed
+from services.notify.bootstrap import build_app
+from services.notify.settings import NotifySettings
+from tests.integration.services.producing import Feed, service_connected
+from tests.kafka_reader import envelopes, read_topics
+from tests.suite import auth, eventually, in_process, isolated_env
+
+BRANCH = "brussels"
+
+
+@pytest.fixture
+async def notify(kafka_bootstrap, mongo_url, smtp_sink, fresh_db_name, monkeypatch):
+    env = isolated_env(kafka_bootstrap, mongo_url)
+    for name, value in {**env, "DUO_MONGO_DB": fresh_db_name, "DUO_SMTP_HOST": smtp_sink.host,
+                        "DUO_SMTP_PORT": str(smtp_sink.port)}.items():
+        monkeypatch.setenv(name, value)
+    app = build_app(NotifySettings())
+    async with in_process(app) as http, Feed(kafka_bootstrap, env["DUO_TOPIC_PREFIX"]) as feed:
+        http.headers.update(auth("coordinator", (BRANCH,)))
+        await service_connected(app)
+        http.feed, http.store, http.sink = feed, app.state.store, smtp_sink
+        run = uuid.uuid4().hex[:8]
+        http.people = {
+            "mentee": (f"mentee-{run}", "Yasmine Benali", f"yasmine.{run}@example.org"),
+            "mentor": (f"mentor-{run}", "Pierre Lambert", f"pierre.{run}@example.org"),
+        }
+        yield http
+
+
+def contact_changed(http, role: str) -> Envelope:
+    participant_id, name, email = http.people[role]
+    return new_envelope(ParticipantContactChanged(participant_id=participant_id, role=role, display_name=name,
+                                                  email=email, preferred_language="fr"),
+                        branch=BRANCH, subject=participant_id, correlation_id="intake-test")
+
+
+def duo_formed(http) -> Envelope:
+    duo_id = str(uuid.uuid4())
+    return new_envelope(DuoFormed(duo_id=duo_id, mentee_id=http.people["mentee"][0],
+                                  mentor_id=http.people["mentor"][0], started_on=date(2025, 3, 3), score=91.0),
+                        branch=BRANCH, subject=duo_id, correlation_id=f"accept-{duo_id[:8]}")
+
+
+async def contacts_known(http, *roles: str) -> None:
+    """Feed the contacts and wait until notify holds them (they travel on another topic than duo-formed)."""
+    await http.feed.send(*(contact_changed(http, role) for role in roles))
+    await http.feed.settled("notify")
+    for role in roles:
+        assert await http.store.contact(http.people[role][0]) is not None
+
+
+async def notification_events(http, kafka_bootstrap, count: int) -> list[Envelope]:
+    records = await read_topics(kafka_bootstrap, [http.feed.prefix + topics.NOTIFICATIONS],
+                                until=lambda rs: len(rs) >= count)
+    for record in records:
+        assert record.value is not None
+        assert not any(text.encode() in record.value for person in _personal(http) for text in person), \
+            "personal data in a notification event"
+    return envelopes(records)
+
+
+def _personal(http) -> list[tuple[str, ...]]:
+    # Name parts and addresses: none may appear in an event (the participant id may).
+    return [(*name.split(), email) for _, name, email in http.people.values()]
+
+
+async def mails_to(http, role: str, count: int = 1) -> list:
+    address = http.people[role][2]
+    return await asyncio.to_thread(http.sink.wait_for, count, to=address, timeout=30)
+
+
+async def test_duo_formed_sends_one_email_to_each_participant_and_publishes_it(notify, kafka_bootstrap):
+    await contacts_known(notify, "mentee", "mentor")
+    formed = duo_formed(notify)
+    await notify.feed.send(formed)
+
+    for role in ("mentee", "mentor"):
+        [mail] = await mails_to(notify, role)
+        _, name, address = notify.people[role]
+        assert address in mail["To"] and "DUO" in mail["Subject"]
+        assert name in mail.get_content()  # the recipient's name is in the e-mail, and only there
+
+    events = await notification_events(notify, kafka_bootstrap, 2)
+    assert {e.type for e in events} == {"notification-sent"}
+    assert {e.data["recipient_id"] for e in events} == {notify.people["mentee"][0], notify.people["mentor"][0]}
+    for e in events:
+        assert e.data["cause_event_id"] == str(formed.id) and e.data["template"] == "duo-formed"
+        assert e.data["channel"] == "email" and e.subject == e.data["notification_id"]
+        assert e.correlation_id == formed.correlation_id and e.branch == BRANCH
+
+    listed = (await notify.get(f"/branches/{BRANCH}/notifications")).json()
+    assert sorted((n["recipient_id"], n["status"], n["duo_id"]) for n in listed) == sorted(
+        [(notify.people["mentee"][0], "sent", formed.subject), (notify.people["mentor"][0], "sent", formed.subject)])
+
+
+async def test_a_redelivered_duo_formed_sends_no_second_email(notify, kafka_bootstrap):
+    await contacts_known(notify, "mentee", "mentor")
+    formed = duo_formed(notify)
+    await notify.feed.send(formed)
+    await mails_to(notify, "mentee")
+    await mails_to(notify, "mentor")
+
+    await notify.feed.send(formed, formed)  # the same event again, twice
+    await notify.feed.settled("notify")
+    for role in ("mentee", "mentor"):
+        assert len(notify.sink.messages(to=notify.people[role][2])) == 1, f"the {role} got a second e-mail"
+    assert len((await notify.get(f"/branches/{BRANCH}/notifications")).json()) == 2
+
+    # A new duo-formed (another event) does send again: the check above could have failed.
+    await notify.feed.send(duo_formed(notify))
+    await mails_to(notify, "mentee", 2)
+    events = await notification_events(notify, kafka_bootstrap, 4)
+    assert len(events) == 4 and len({e.data["notification_id"] for e in events}) == 4
+
+
+async def test_a_participant_without_contact_gets_a_failed_notification_with_a_reason(notify, kafka_bootstrap):
+    await contacts_known(notify, "mentor")  # the mentee's contact never arrived
+    formed = duo_formed(notify)
+    await notify.feed.send(formed)
+    await mails_to(notify, "mentor")
+
+    events = {e.data["recipient_id"]: e for e in await notification_events(notify, kafka_bootstrap, 2)}
+    failed = events[notify.people["mentee"][0]]
+    assert failed.type == "notification-failed" and failed.data["reason"]
+    assert "contact" in failed.data["reason"]
+    assert events[notify.people["mentor"][0]].type == "notification-sent"
+    assert notify.sink.messages(to=notify.people["mentee"][2]) == []
+
+    r = await notify.get(f"/branches/{BRANCH}/notifications/{failed.data['notification_id']}")
+    assert r.status_code == 200 and r.json()["status"] == "failed" and r.json()["reason"] == failed.data["reason"]
+
+
+async def test_a_tombstone_forgets_the_contact_and_later_news_fails_for_lack_of_it(notify, kafka_bootstrap):
+    await contacts_known(notify, "mentee", "mentor")
+    mentee_id = notify.people["mentee"][0]
+    await notify.feed.tombstone(topics.PARTICIPANT_CONTACTS, mentee_id)
+    await eventually(lambda: _forgotten(notify, mentee_id), what="the contact forgotten after its tombstone")
+    assert await notify.store.contact(notify.people["mentor"][0]) is not None, "the tombstone forgot someone else"
+
+    await notify.feed.send(duo_formed(notify))
+    await mails_to(notify, "mentor")
+    events = {e.data["recipient_id"]: e for e in await notification_events(notify, kafka_bootstrap, 2)}
+    assert events[mentee_id].type == "notification-failed" and "contact" in events[mentee_id].data["reason"]
+    assert notify.sink.messages(to=notify.people["mentee"][2]) == []
+
+
+async def _forgotten(http, participant_id: str) -> bool:
+    return await http.store.contact(participant_id) is None
+
+
+async def test_notifications_are_scoped_to_their_branch(notify):
+    r = await notify.get(f"/branches/{BRANCH}/notifications", headers=auth("coordinator", ("antwerp",)))
+    assert r.status_code == 403
+    r = await notify.get(f"/branches/{BRANCH}/notifications/no-such-id")
+    assert r.status_code == 404 and r.json()["type"].endswith("/not-found")
