@@ -48,7 +48,8 @@ class Service(proc.ManagedProcess):
         self.process = proc.spawn([sys.executable, "-m", f"services.{self.name}"], cwd=REPO,
                                   env=self.env, log_path=self.log_path)
 
-    def wait_healthy(self, timeout: float) -> float:
+    def wait_healthy(self, timeout: float, path: str = "/health") -> float:
+        """Until GET `path` answers 200 (`/ready`: Kafka and the database reachable too); returns seconds."""
         started = time.monotonic()
         deadline = started + timeout
         while time.monotonic() < deadline:
@@ -57,13 +58,13 @@ class Service(proc.ManagedProcess):
                 raise InfraError(f"service {self.name} exited (code {code}) before it was healthy"
                                  f"{proc.tail_note(self.log_path)}")
             try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.url}{path}", timeout=2) as response:
                     if response.status == 200:
                         return time.monotonic() - started
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.2)
-        raise InfraError(f"service {self.name}: GET {self.url}/health did not answer 200 within "
+        raise InfraError(f"service {self.name}: GET {self.url}{path} did not answer 200 within "
                          f"{timeout:.0f}s{proc.tail_note(self.log_path)}")
 
 

@@ -29,3 +29,11 @@ class RuleBroken(Exception):
     @classmethod
     def single(cls, rule: str, message: str, field: str | None = None) -> "RuleBroken":
         return cls(Refusal(rule=rule, message=message, field=field))
+
+
+class NotFound(Exception):
+    """No such record in the caller's branch; the HTTP edge answers 404."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"No {what} with this id in this branch.")
+        self.what = what

@@ -1,19 +1,16 @@
 """Start services as separate OS processes, as they run in production, for e2e and fault tests.
 
 The same process handling as `make run` (infra.run.Service: started with the repository's
-environment, killed with its parent), plus a readiness wait and the log tail for failures.
+environment, killed with its parent, the log tail in every failure), waiting for readiness.
 """
 from __future__ import annotations
 
 import os
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.paths import REPO
-from infra.proc import free_port, log_tail
+from infra.proc import free_port
 from infra.run import Service
 
 SERVICES = ("intake", "matching", "followup", "notify")
@@ -21,22 +18,8 @@ SERVICES = ("intake", "matching", "followup", "notify")
 
 class ServiceProcess(Service):
     def wait_ready(self, timeout: float | None = None) -> None:
-        """Until GET /ready answers 200: Kafka and the database reachable, not only the process alive."""
-        deadline = time.monotonic() + (timeout or 60.0)
-        while time.monotonic() < deadline:
-            if not self.running:
-                raise RuntimeError(f"{self.name} exited:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/ready", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        return log_tail(self.log_path, lines) or "(no log)"
+        """Not only alive: tests start when Kafka and the database are reachable (GET /ready)."""
+        self.wait_healthy(timeout or 60.0, "/ready")
 
 
 @dataclass

@@ -8,18 +8,13 @@ from typing import Any
 from shared.clock import Clock, utc_today
 from shared.events import Envelope, new_envelope
 from shared.events.followup import CheckInRecorded, DuoAtRisk, DuoEnded, OutcomeRecorded, SessionLogged
-from shared.observability import correlation
-from shared.rules import RuleBroken
+from shared.rules import NotFound, RuleBroken
 from shared.storage import ConcurrentChange
 from services.followup.adapters.duos import DuoRepository
 from services.followup.adapters.participant_facts import ParticipantFacts
 from services.followup.domain.duo import Duo, DuoStatus
 from services.followup.domain.figures import Figures, compute_figures
 from services.followup.domain.rules import FollowupRules
-
-
-class NotFound(Exception):
-    pass
 
 
 class FollowUp:
@@ -97,7 +92,7 @@ class FollowUp:
     async def _get(self, branch: str, duo_id: str) -> tuple[Duo, dict[str, Any]]:
         found = await self.duos.get(branch, duo_id)
         if found is None:
-            raise NotFound(duo_id)
+            raise NotFound("duo")
         return found
 
     def _refuse_future(self, on: date, field: str) -> None:
@@ -106,7 +101,7 @@ class FollowUp:
 
 
 def _event(duo: Duo, payload) -> Envelope:
-    return new_envelope(payload, branch=duo.branch, subject=duo.duo_id, correlation_id=correlation.ensure())
+    return new_envelope(payload, branch=duo.branch, subject=duo.duo_id)
 
 
 def _ended(duo: Duo) -> Envelope:

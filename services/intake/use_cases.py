@@ -15,8 +15,7 @@ from shared.events import Envelope, new_envelope
 from shared.events.intake import (MenteeRegistered, MentorRegistered, MentorTrained, ParticipantContactChanged,
                                   ParticipantErased, ParticipantWithdrawn)
 from shared.messaging.outbox import Tombstone
-from shared.observability import correlation
-from shared.rules import RuleBroken
+from shared.rules import NotFound, RuleBroken
 from shared.vocabulary import age_band, postcode_area
 from services.intake.adapters.participants import ParticipantRepository
 from services.intake.domain.branches import rules_for
@@ -32,10 +31,6 @@ class Contact:
     last_name: str
     email: str
     preferred_language: str
-
-
-class NotFound(Exception):
-    """No such participant in this branch."""
 
 
 class Intake:
@@ -67,7 +62,6 @@ class Intake:
 
     async def _register(self, branch: str, participant_id: str, role: str, person: Person, contact: Contact,
                         payload) -> dict[str, Any]:
-        correlation_id = correlation.ensure()
         contact_event = ParticipantContactChanged(
             participant_id=participant_id, role=role, display_name=contact.first_name, email=contact.email,
             preferred_language=contact.preferred_language)
@@ -81,12 +75,12 @@ class Intake:
             "profile": payload.model_dump(mode="json"),
         }
         await self.participants.add(document, *(
-            new_envelope(p, branch=branch, subject=participant_id, correlation_id=correlation_id)
+            new_envelope(p, branch=branch, subject=participant_id)
             for p in (payload, contact_event)))
         return document
 
     async def record_training(self, branch: str, mentor_id: str, module: str, completed_on: date) -> dict[str, Any]:
-        document = await self._get(branch, mentor_id)
+        document = await self.get(branch, mentor_id)
         participant, rules = _participant(document), rules_for(branch)
         now_trained = participant.record_training(module, completed_on, self.today(), rules)
         events = []
@@ -95,21 +89,21 @@ class Intake:
                 mentor_id=mentor_id, completed_on=max(participant.training.values()),
                 modules=len(rules.training_modules))))
         await self.participants.change(document, {"$set": {f"training.{module}": completed_on.isoformat()}}, *events)
-        return await self._get(branch, mentor_id)
+        return await self.get(branch, mentor_id)
 
     async def withdraw(self, branch: str, participant_id: str, withdrawn_on: date) -> dict[str, Any]:
-        document = await self._get(branch, participant_id)
+        document = await self.get(branch, participant_id)
         participant = _participant(document)
         participant.withdraw(withdrawn_on, self.today())
         event = self._event(document, ParticipantWithdrawn(participant_id=participant_id, role=participant.role,
                                                            withdrawn_on=withdrawn_on))
         await self.participants.change(document, {"$set": {"status": "withdrawn",
                                                            "withdrawn_on": withdrawn_on.isoformat()}}, event)
-        return await self._get(branch, participant_id)
+        return await self.get(branch, participant_id)
 
     async def erase(self, branch: str, participant_id: str) -> None:
         """Right to erasure: personal data goes; every service is told to forget; the contact is tombstoned."""
-        document = await self._get(branch, participant_id)
+        document = await self.get(branch, participant_id)
         if document["status"] == "erased":
             return
         erased = self._event(document, ParticipantErased(participant_id=participant_id, role=document["role"]))
@@ -119,18 +113,14 @@ class Intake:
                        "$unset": {"personal": "", "profile": "", "training": ""}}, erased, tombstone)
 
     async def get(self, branch: str, participant_id: str) -> dict[str, Any]:
-        return await self._get(branch, participant_id)
-
-    async def _get(self, branch: str, participant_id: str) -> dict[str, Any]:
         document = await self.participants.get(branch, participant_id)
         if document is None:
-            raise NotFound(participant_id)
+            raise NotFound("participant")
         return document
 
     @staticmethod
     def _event(document: dict[str, Any], payload) -> Envelope:
-        return new_envelope(payload, branch=document["branch"], subject=document["_id"],
-                            correlation_id=correlation.ensure())
+        return new_envelope(payload, branch=document["branch"], subject=document["_id"])
 
 
 def _refuse(refusals) -> None:

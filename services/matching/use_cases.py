@@ -9,8 +9,7 @@ from typing import Any
 from shared.clock import Clock, utc_today
 from shared.events import new_envelope
 from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined
-from shared.observability import correlation
-from shared.rules import RuleBroken
+from shared.rules import NotFound, RuleBroken
 from services.matching.adapters.pool import PoolView
 from services.matching.adapters.proposals import ProposalRepository
 from services.matching.adapters.round_lease import RoundLeases
@@ -18,10 +17,6 @@ from services.matching.domain.assignment import place_newcomer, propose_round
 from services.matching.domain.candidates import Mentee, Mentor, mentee_from_facts, mentor_from_facts
 from services.matching.domain.proposal import Proposal
 from services.matching.domain.scoring import ScoredPair, Weights
-
-
-class NotFound(Exception):
-    pass
 
 
 class Matching:
@@ -51,7 +46,7 @@ class Matching:
             mentee = next((m for m in mentees if m.mentee_id == mentee_id), None)
             if mentee is None:
                 if await self.pool.get(branch, mentee_id) is None:
-                    raise NotFound(mentee_id)
+                    raise NotFound("mentee")
                 raise RuleBroken.single("mentee.not_waiting",
                                         "This mentee is not waiting for a mentor (already proposed, in a duo, "
                                         "withdrawn or not yet known to matching).")
@@ -78,7 +73,7 @@ class Matching:
         event = new_envelope(DuoProposed(duo_id=duo_id, mentee_id=pair.mentee_id, mentor_id=pair.mentor_id,
                                          score=pair.score, breakdown=dict(pair.breakdown),
                                          reasons=list(pair.reasons)),
-                             branch=branch, subject=duo_id, correlation_id=correlation.ensure())
+                             branch=branch, subject=duo_id)
         document = {"_id": duo_id, "branch": branch, "mentee_id": pair.mentee_id, "mentor_id": pair.mentor_id,
                     "status": "proposed", "score": pair.score, "breakdown": dict(pair.breakdown),
                     "reasons": list(pair.reasons), "proposed_on": self.today().isoformat(),
@@ -87,7 +82,7 @@ class Matching:
         return document
 
     async def accept(self, branch: str, duo_id: str, started_on: date | None) -> dict[str, Any]:
-        document = await self._get(branch, duo_id)
+        document = await self.get(branch, duo_id)
         proposal = _proposal(document)
         mentee = await self.pool.get(branch, proposal.mentee_id)
         mentor = await self.pool.get(branch, proposal.mentor_id)
@@ -98,28 +93,25 @@ class Matching:
                         mentor_available=bool(mentor) and mentor["status"] == "active")
         event = new_envelope(DuoFormed(duo_id=duo_id, mentee_id=proposal.mentee_id, mentor_id=proposal.mentor_id,
                                        started_on=started_on, score=document["score"]),
-                             branch=branch, subject=duo_id, correlation_id=correlation.ensure())
+                             branch=branch, subject=duo_id)
         await self.proposals.change(document, {"$set": {"status": "formed", "started_on": started_on.isoformat()}},
                                     event)
-        return await self._get(branch, duo_id)
+        return await self.get(branch, duo_id)
 
     async def decline(self, branch: str, duo_id: str) -> dict[str, Any]:
-        document = await self._get(branch, duo_id)
+        document = await self.get(branch, duo_id)
         proposal = _proposal(document)
         proposal.decline()
         event = new_envelope(ProposalDeclined(duo_id=duo_id, mentee_id=proposal.mentee_id,
                                               mentor_id=proposal.mentor_id),
-                             branch=branch, subject=duo_id, correlation_id=correlation.ensure())
+                             branch=branch, subject=duo_id)
         await self.proposals.change(document, {"$set": {"status": "declined"}}, event)
-        return await self._get(branch, duo_id)
+        return await self.get(branch, duo_id)
 
     async def get(self, branch: str, duo_id: str) -> dict[str, Any]:
-        return await self._get(branch, duo_id)
-
-    async def _get(self, branch: str, duo_id: str) -> dict[str, Any]:
         document = await self.proposals.get(branch, duo_id)
         if document is None:
-            raise NotFound(duo_id)
+            raise NotFound("proposal")
         return document
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.observability import correlation
+
 
 class Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -39,9 +41,13 @@ class Envelope(BaseModel):
         }
 
 
-def new_envelope(payload: BaseModel, *, branch: str, subject: str, correlation_id: str,
+def new_envelope(payload: BaseModel, *, branch: str, subject: str, correlation_id: str | None = None,
                  time: datetime | None = None) -> Envelope:
-    """Wrap a catalogued payload; type, version, source and topic come from the catalog."""
+    """Wrap a catalogued payload; type, version, source and topic come from the catalog.
+
+    The correlation id defaults to that of the work in progress (the HTTP request or the
+    consumed event), so every event a request causes carries the request's id.
+    """
     from shared.events.catalog import spec_of
 
     spec = spec_of(type(payload))
@@ -53,6 +59,6 @@ def new_envelope(payload: BaseModel, *, branch: str, subject: str, correlation_i
         time=time or datetime.now(timezone.utc),
         branch=branch,
         subject=subject,
-        correlation_id=correlation_id,
+        correlation_id=correlation_id or correlation.ensure(),
         data=payload.model_dump(mode="json"),
     )

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.rules import RuleBroken
+from shared.rules import NotFound, RuleBroken
 from shared.storage import ConcurrentChange
 
 log = logging.getLogger(__name__)
@@ -26,10 +26,6 @@ class Problem(Exception):
         super().__init__(detail)
         self.status, self.title, self.detail, self.kind = status, title, detail, kind
         self.extra = extra or {}
-
-
-def not_found(what: str) -> Problem:
-    return Problem(404, "Not found", f"No {what} with this id in this branch.", "not-found")
 
 
 def conflict(detail: str) -> Problem:
@@ -69,6 +65,10 @@ async def _rule_broken(request: Request, exc: RuleBroken) -> JSONResponse:
                             errors=errors)
 
 
+async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+    return problem_response(request, 404, "Not found", str(exc), "not-found")
+
+
 async def _problem(request: Request, exc: Problem) -> JSONResponse:
     return problem_response(request, exc.status, exc.title, exc.detail, exc.kind, **exc.extra)
 
@@ -99,6 +99,7 @@ async def _store_unreachable(request: Request, exc: ConnectionFailure) -> JSONRe
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(RuleBroken, _rule_broken)
+    app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(ConcurrentChange, _concurrent)
     app.add_exception_handler(ConnectionFailure, _store_unreachable)

@@ -7,6 +7,7 @@ subscriber and check the envelope, the order of the flow and that no personal da
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 
 import httpx
@@ -120,7 +121,6 @@ async def test_thin_flow_over_http_and_kafka(suite, kafka_bootstrap, smtp_sink):
 
     # Every line each service logged is JSON, carries no personal data, and the flow's lines
     # carry the correlation id of the request that caused them.
-    import json
     correlated = 0
     for name in ("intake", "matching", "followup", "notify"):
         lines = suite[name].log_path.read_text().splitlines()

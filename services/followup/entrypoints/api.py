@@ -1,18 +1,17 @@
 """Followup's HTTP API: the duos of a branch, their sessions, check-ins, ending, outcomes and figures."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
 
 from shared.http.auth import Branch, CurrentCaller
-from shared.http.problems import Problem, not_found
+from shared.http.problems import Problem
 from services.followup.domain.duo import Duo
 from services.followup.entrypoints.schemas import (CheckInIn, CheckInOut, CompletionIn, DuoOut, EarlyEndIn, OutcomeIn,
                                                    OutcomeOut, SessionIn, SessionOut)
-from services.followup.use_cases import FollowUp, NotFound
+from services.followup.use_cases import FollowUp
 
 router = APIRouter(prefix="/branches/{branch}", tags=["duos"])
 national = APIRouter(tags=["figures"])
@@ -23,16 +22,8 @@ def _followup(request: Request) -> FollowUp:
     return request.app.state.followup
 
 
-@contextmanager
-def _duo_exists():
-    try:
-        yield
-    except NotFound:
-        raise not_found("duo") from None
-
-
-def _out(duo: Duo, today: date, request: Request) -> DuoOut:
-    rules = _followup(request).rules
+def _respond(request: Request, duo: Duo) -> DuoOut:
+    rules, today = _followup(request).rules, _followup(request).today()
     return DuoOut(
         duo_id=duo.duo_id, branch=duo.branch, mentee_id=duo.mentee_id, mentor_id=duo.mentor_id,
         status=duo.status.value, started_on=duo.started_on, planned_end_on=duo.planned_end_on,
@@ -48,10 +39,6 @@ def _out(duo: Duo, today: date, request: Request) -> DuoOut:
                              verified_on=o.verified_on, recorded_on=o.recorded_on) for o in duo.outcomes])
 
 
-def _respond(request: Request, duo: Duo) -> DuoOut:
-    return _out(duo, _followup(request).today(), request)
-
-
 @router.get("/duos", summary="Duos of the branch, newest first")
 async def list_duos(request: Request, branch: Branch, status: DuoStatusFilter | None = None,
                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DuoOut]:
@@ -60,47 +47,41 @@ async def list_duos(request: Request, branch: Branch, status: DuoStatusFilter | 
 
 @router.get("/duos/{duo_id}", summary="One duo: sessions, hours against the expected, check-ins, outcomes")
 async def get_duo(request: Request, branch: Branch, duo_id: str) -> DuoOut:
-    with _duo_exists():
-        return _respond(request, await _followup(request).get(branch, duo_id))
+    return _respond(request, await _followup(request).get(branch, duo_id))
 
 
 @router.post("/duos/{duo_id}/sessions", status_code=status.HTTP_201_CREATED, summary="Log a session of the duo")
 async def log_session(request: Request, branch: Branch, caller: CurrentCaller, duo_id: str, body: SessionIn) -> DuoOut:
-    with _duo_exists():
-        return _respond(request, await _followup(request).log_session(
-            branch, duo_id, body.held_on, body.hours, caller.subject, body.session_id))
+    return _respond(request, await _followup(request).log_session(
+        branch, duo_id, body.held_on, body.hours, caller.subject, body.session_id))
 
 
 @router.post("/duos/{duo_id}/check-ins", status_code=status.HTTP_201_CREATED,
              summary="Record the month 1, 3 or 6 check-in")
 async def record_check_in(request: Request, branch: Branch, duo_id: str, body: CheckInIn) -> DuoOut:
-    with _duo_exists():
-        return _respond(request, await _followup(request).record_check_in(
-            branch, duo_id, body.month, body.held_on, body.on_track))
+    return _respond(request, await _followup(request).record_check_in(
+        branch, duo_id, body.month, body.held_on, body.on_track))
 
 
 @router.post("/duos/{duo_id}/completion", summary="Close a duo that reached its six months")
 async def complete(request: Request, branch: Branch, duo_id: str, body: CompletionIn) -> DuoOut:
-    with _duo_exists():
-        return _respond(request, await _followup(request).complete(branch, duo_id, body.completed_on))
+    return _respond(request, await _followup(request).complete(branch, duo_id, body.completed_on))
 
 
 @router.post("/duos/{duo_id}/early-end", summary="End a duo before six months, with the reason")
 async def end_early(request: Request, branch: Branch, duo_id: str, body: EarlyEndIn) -> DuoOut:
-    with _duo_exists():
-        return _respond(request, await _followup(request).end_early(
-            branch, duo_id, body.ended_on, body.reason, body.mentee_returns_to_pool))
+    return _respond(request, await _followup(request).end_early(
+        branch, duo_id, body.ended_on, body.reason, body.mentee_returns_to_pool))
 
 
 @router.post("/duos/{duo_id}/outcomes", status_code=status.HTTP_201_CREATED,
              summary="Record the mentee's outcome at the end or at the follow-up, with its proof")
 async def record_outcome(request: Request, branch: Branch, caller: CurrentCaller, duo_id: str,
                          body: OutcomeIn) -> DuoOut:
-    with _duo_exists():
-        return _respond(request, await _followup(request).record_outcome(
-            branch, duo_id, verified_by=caller.subject if body.verified_on else None, moment=body.moment,
-            kind=body.kind, contract_type=body.contract_type, achieved_on=body.achieved_on,
-            evidence=body.evidence, verified_on=body.verified_on))
+    return _respond(request, await _followup(request).record_outcome(
+        branch, duo_id, verified_by=caller.subject if body.verified_on else None, moment=body.moment,
+        kind=body.kind, contract_type=body.contract_type, achieved_on=body.achieved_on,
+        evidence=body.evidence, verified_on=body.verified_on))
 
 
 @router.post("/at-risk-scans", summary="Flag now the branch's duos without a session for too long")

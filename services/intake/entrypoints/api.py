@@ -1,32 +1,22 @@
 """Intake's HTTP API: coordinators register mentees and mentors, record training, withdraw and erase."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
 from shared.http.auth import Branch
-from shared.http.problems import not_found
 from services.intake.domain.branches import rules_for
 from services.intake.domain.participants import Language, MenteeApplication, MentorApplication
 from services.intake.entrypoints.schemas import MenteeIn, MentorIn, ParticipantOut, PersonIn, TrainingModuleIn, WithdrawalIn
-from services.intake.use_cases import Contact, Intake, NotFound
+from services.intake.use_cases import Contact, Intake
 
 router = APIRouter(prefix="/branches/{branch}", tags=["participants"])
 
 
 def _intake(request: Request) -> Intake:
     return request.app.state.intake
-
-
-@contextmanager
-def _participant_exists():
-    try:
-        yield
-    except NotFound:
-        raise not_found("participant") from None
 
 
 def _out(document: dict[str, Any]) -> ParticipantOut:
@@ -67,8 +57,7 @@ async def register_mentor(request: Request, branch: Branch, body: MentorIn) -> P
 
 @router.post("/mentors/{mentor_id}/training-modules", summary="Record a completed training module")
 async def record_training(request: Request, branch: Branch, mentor_id: str, body: TrainingModuleIn) -> ParticipantOut:
-    with _participant_exists():
-        return _out(await _intake(request).record_training(branch, mentor_id, body.module, body.completed_on))
+    return _out(await _intake(request).record_training(branch, mentor_id, body.module, body.completed_on))
 
 
 @router.get("/participants", summary="Participants of the branch")
@@ -79,19 +68,16 @@ async def list_participants(request: Request, branch: Branch, role: Literal["men
 
 @router.get("/participants/{participant_id}", summary="One participant")
 async def get_participant(request: Request, branch: Branch, participant_id: str) -> ParticipantOut:
-    with _participant_exists():
-        return _out(await _intake(request).get(branch, participant_id))
+    return _out(await _intake(request).get(branch, participant_id))
 
 
 @router.post("/participants/{participant_id}/withdrawal", summary="A participant leaves the programme")
 async def withdraw(request: Request, branch: Branch, participant_id: str, body: WithdrawalIn) -> ParticipantOut:
-    with _participant_exists():
-        return _out(await _intake(request).withdraw(branch, participant_id, body.withdrawn_on))
+    return _out(await _intake(request).withdraw(branch, participant_id, body.withdrawn_on))
 
 
 @router.delete("/participants/{participant_id}", status_code=status.HTTP_204_NO_CONTENT,
                summary="Erase a participant's personal data everywhere (right to erasure)")
 async def erase(request: Request, branch: Branch, participant_id: str) -> Response:
-    with _participant_exists():
-        await _intake(request).erase(branch, participant_id)
+    await _intake(request).erase(branch, participant_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from shared.http.auth import Branch
 from shared.http.models import RequestBody
-from shared.http.problems import conflict, not_found
+from shared.http.problems import conflict
 from services.matching.adapters.round_lease import RoundBusy
-from services.matching.use_cases import Matching, NotFound
+from services.matching.use_cases import Matching
 
 router = APIRouter(prefix="/branches/{branch}", tags=["matching"])
 ProposalStatus = Literal["proposed", "formed", "declined", "ended"]
@@ -56,11 +56,9 @@ def _out(doc: dict[str, Any]) -> ProposalOut:
 
 
 @contextmanager
-def _problems(what: str):
+def _round_lease():
     try:
         yield
-    except NotFound:
-        raise not_found(what) from None
     except RoundBusy:
         raise conflict("A proposal round is already running for this branch; try again in a moment.") from None
 
@@ -68,7 +66,7 @@ def _problems(what: str):
 @router.post("/proposal-rounds", status_code=status.HTTP_201_CREATED,
              summary="Propose mentors for the whole waiting pool at once (optimal assignment)")
 async def run_round(request: Request, branch: Branch) -> RoundOut:
-    with _problems("branch"):
+    with _round_lease():
         documents = await _matching(request).run_round(branch)
     return RoundOut(proposals=[_out(d) for d in documents], total_score=round(sum(d["score"] for d in documents), 1))
 
@@ -76,7 +74,7 @@ async def run_round(request: Request, branch: Branch) -> RoundOut:
 @router.post("/mentees/{mentee_id}/placement", summary="Propose a mentor for one newcomer, leaving open proposals as they are",
              responses={204: {"description": "No mentor scores above the branch's minimum for now"}})
 async def place(request: Request, branch: Branch, mentee_id: str) -> ProposalOut | None:
-    with _problems("mentee"):
+    with _round_lease():
         document = await _matching(request).place(branch, mentee_id)
     if document is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -91,20 +89,17 @@ async def list_proposals(request: Request, branch: Branch, status: ProposalStatu
 
 @router.get("/proposals/{duo_id}", summary="One proposal with its score and reasons")
 async def get_proposal(request: Request, branch: Branch, duo_id: str) -> ProposalOut:
-    with _problems("proposal"):
-        return _out(await _matching(request).get(branch, duo_id))
+    return _out(await _matching(request).get(branch, duo_id))
 
 
 @router.post("/proposals/{duo_id}/acceptance", summary="Accept a proposal: the duo is formed")
 async def accept(request: Request, branch: Branch, duo_id: str, body: AcceptanceIn | None = None) -> ProposalOut:
-    with _problems("proposal"):
-        return _out(await _matching(request).accept(branch, duo_id, body.started_on if body else None))
+    return _out(await _matching(request).accept(branch, duo_id, body.started_on if body else None))
 
 
 @router.post("/proposals/{duo_id}/decline", summary="Decline a proposal: this pair is never proposed again")
 async def decline(request: Request, branch: Branch, duo_id: str) -> ProposalOut:
-    with _problems("proposal"):
-        return _out(await _matching(request).decline(branch, duo_id))
+    return _out(await _matching(request).decline(branch, duo_id))
 
 
 @router.get("/pool", summary="Who matching knows in the branch (ids and status only)")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from shared.http.auth import Branch
-from shared.http.problems import not_found
+from shared.rules import NotFound
 
 router = APIRouter(prefix="/branches/{branch}/notifications", tags=["notifications"])
 
@@ -39,5 +39,5 @@ async def list_notifications(request: Request, branch: Branch,
 async def get_notification(request: Request, branch: Branch, notification_id: str) -> NotificationOut:
     doc = await request.app.state.store.get(branch, notification_id)
     if doc is None:
-        raise not_found("notification")
+        raise NotFound("notification")
     return _out(doc)
