@@ -1,8 +1,8 @@
 """Where the infrastructure keeps its downloads (shared between runs) and its run data.
 
-- cache: `$DUO_CACHE_DIR`, else `~/.cache/duo-suite`. Kafka's jars, the FerretDB binary, the
+- cache: `$DUO_CACHE_DIR`, else `~/.cache/duo-suite`. Kafka's jars, the
   compose-spec schema and (for make) uv live here, fetched once.
-- run data: `$DUO_RUN_DIR`, else `<repo>/.run`. Kafka's log dirs, FerretDB's SQLite files,
+- run data: `$DUO_RUN_DIR`, else `<repo>/.run`. Kafka's log dirs, the store's WiredTiger files,
   the SMTP sink's mail and the processes' logs of `make run`.
 """
 from __future__ import annotations

@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from infra.compose_schema import schema_path
-from infra.ferretdb import ferretdb_binary
 from infra.kafka_broker import kafka_libs
 from infra.paths import cache_dir
 from infra.proc import InfraError
+from infra.store import store_version
 
 
 def _timed(job: Callable[[], object]) -> tuple[object, float]:
@@ -26,7 +26,7 @@ def main() -> int:
     say: Callable[[str], None] = lambda line: print(line, flush=True)  # noqa: E731
     jobs = {
         "kafka jars (Maven Central)": lambda: kafka_libs(say),
-        "ferretdb binary (Go module proxy)": lambda: ferretdb_binary(say),
+        "local store (secantusdb from uv.lock)": lambda: f"secantusdb {store_version()}",
         "compose-spec schema (PyPI)": schema_path,
     }
     failed = False

@@ -1,4 +1,4 @@
-"""LocalStack: Kafka, FerretDB and the SMTP sink as local processes, started and stopped together.
+"""LocalStack: Kafka, the MongoDB-protocol store (SecantusDB) and the SMTP sink as local processes, started and stopped together.
 
     with LocalStack() as stack:              # ports from DUO_KAFKA_PORT, DUO_MONGO_PORT, DUO_SMTP_PORT
         stack.kafka_bootstrap, stack.mongo_url, stack.smtp.port
@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Iterable
 
-from infra.ferretdb import FerretDB
 from infra.kafka_broker import KafkaBroker
 from infra.paths import run_dir
 from infra.proc import InfraError
 from infra.smtp_sink import SmtpSink
+from infra.store import LocalStore
 
 PARTS = ("kafka", "mongo", "smtp")
 DEFAULT_KAFKA_PORT = 9092
@@ -39,12 +39,16 @@ def _env_port(name: str, default: int) -> int:
 
 
 class LocalStack:
-    """The suite's infrastructure on loopback. Parts: "kafka", "mongo" (FerretDB), "smtp"."""
+    """The suite's infrastructure on loopback. Parts: "kafka", "mongo" (SecantusDB), "smtp".
+
+    `durable_store`: the store syncs every commit to disk (make run); tests leave it off.
+    """
 
     def __init__(self, *, parts: Iterable[str] = PARTS, data_dir: Path | None = None,
                  kafka_port: int | None = None, kafka_controller_port: int | None = None,
                  mongo_port: int | None = None, smtp_port: int | None = None,
-                 host: str = "127.0.0.1", progress: Callable[[str], None] = print) -> None:
+                 host: str = "127.0.0.1", durable_store: bool = False,
+                 progress: Callable[[str], None] = print) -> None:
         unknown = set(parts) - set(PARTS)
         if unknown:
             raise ValueError(f"unknown parts {sorted(unknown)}; known: {PARTS}")
@@ -54,8 +58,8 @@ class LocalStack:
         controller = kafka_controller_port or _env_port("DUO_KAFKA_CONTROLLER_PORT", kafka_port + 1)
         self.kafka = KafkaBroker(port=kafka_port, controller_port=controller, host=host,
                                  data_dir=self.data_dir / "kafka")
-        self.ferretdb = FerretDB(port=mongo_port or _env_port("DUO_MONGO_PORT", DEFAULT_MONGO_PORT),
-                                 host=host, data_dir=self.data_dir / "ferretdb")
+        self.store = LocalStore(port=mongo_port or _env_port("DUO_MONGO_PORT", DEFAULT_MONGO_PORT),
+                                host=host, data_dir=self.data_dir / "store", durable=durable_store)
         self.smtp = SmtpSink(port=smtp_port or _env_port("DUO_SMTP_PORT", DEFAULT_SMTP_PORT),
                              host=host, maildir=self.data_dir / "mail",
                              log_path=self.data_dir / "logs" / "smtp-sink.log")
@@ -71,10 +75,10 @@ class LocalStack:
 
     @property
     def mongo_url(self) -> str:
-        return self.ferretdb.url
+        return self.store.url
 
-    def part(self, name: str) -> KafkaBroker | FerretDB | SmtpSink:
-        return {"kafka": self.kafka, "mongo": self.ferretdb, "smtp": self.smtp}[name]
+    def part(self, name: str) -> KafkaBroker | LocalStore | SmtpSink:
+        return {"kafka": self.kafka, "mongo": self.store, "smtp": self.smtp}[name]
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -139,7 +143,7 @@ class LocalStack:
                               f"{self.part(name).describe()}")
 
     def _prepare(self, names: list[str]) -> None:
-        """Fetch Kafka's jars and build FerretDB side by side when the cache lacks them."""
+        """Fetch Kafka's jars (when the cache lacks them) and check the store is installed, side by side."""
         with ThreadPoolExecutor(max_workers=len(names)) as pool:
             futures = {name: pool.submit(self.part(name).prepare, self.progress) for name in names}
             for name, future in futures.items():

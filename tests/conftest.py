@@ -3,8 +3,8 @@
 Where each part comes from (DESIGN.md §4), decided per part when it is first needed:
 1. DUO_TEST_KAFKA_BOOTSTRAP / DUO_TEST_MONGO_URL set: that Kafka / MongoDB is used as it is;
 2. else, a Docker engine is reachable: testcontainers starts apache/kafka:4.1.1 / mongo:8.0;
-3. else: the project's own local binaries (infra/: Kafka from Maven Central, FerretDB built
-   with Go) on ports picked free at run time, data in a temporary directory.
+3. else: the project's own local servers (infra/: Kafka from Maven Central, SecantusDB from
+   uv.lock) on ports picked free at run time, data in a temporary directory.
 DUO_TEST_INFRA=local or =docker forces 3 or 2. Nothing is ever skipped for missing
 infrastructure: a part that cannot be had fails the test that asked for it, saying why.
 
@@ -14,9 +14,9 @@ Fixtures:
 - smtp_sink (session): the SMTP sink (always local): .host, .port, .maildir, .messages(to=None)
   -> list of parsed email messages, .wait_for(count, to=None, timeout=30)
 - fresh_db_name (function): a database name no other test uses
-- local_stack (session): the infra.stack.LocalStack with Kafka and FerretDB running locally, for
+- local_stack (session): the infra.stack.LocalStack with Kafka and the store running locally, for
   fault tests: local_stack.kafka.restart() / .stop() / .start() / .kill() / .wait_ready(), the
-  same on local_stack.ferretdb. They block: from async tests use asyncio.to_thread(...).
+  same on local_stack.store. They block: from async tests use asyncio.to_thread(...).
   Fails if Kafka or MongoDB come from outside (environment or containers).
 """
 from __future__ import annotations
@@ -133,7 +133,7 @@ class Infrastructure:
         return bootstrap
 
     def _mongo_from_env(self) -> str:
-        from infra.ferretdb import wait_for_ping
+        from infra.store import wait_for_ping
 
         url = os.environ[ENV_URLS["mongo"]]
         wait_for_ping(url, timeout=30)
@@ -172,7 +172,7 @@ class Infrastructure:
     def _mongo_container(self) -> str:
         from testcontainers.community.mongodb import MongoDbContainer
 
-        from infra.ferretdb import wait_for_ping
+        from infra.store import wait_for_ping
 
         container = MongoDbContainer(IMAGES["mongo"])
         container.start()
