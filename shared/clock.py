@@ -1,7 +1,7 @@
 """Today's date in UTC: the one clock the services read, injectable so tests can move it."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
 Clock = Callable[[], date]
@@ -9,6 +9,13 @@ Clock = Callable[[], date]
 
 def utc_today() -> date:
     return datetime.now(timezone.utc).date()
+
+
+def shifted_today(offset_days: int) -> Clock:
+    """Today moved by a number of days: a whole suite can live weeks ahead in a test or a rehearsal."""
+    if offset_days == 0:
+        return utc_today
+    return lambda: utc_today() + timedelta(days=offset_days)
 
 
 def day_or_none(value: str | None) -> date | None:

@@ -1,7 +1,9 @@
 """What every service runs besides its routes: database, broker, outbox relay, consumers.
 
-Kafka may be down when a service starts: the HTTP API comes up anyway (readiness says
-not ready), changes are accepted into the outbox, and the broker keeps trying to connect.
+Before a process serves, its collections and indexes exist: creating them while writes
+arrive is a race best avoided on any MongoDB (and one that hung SecantusDB, README). Kafka may
+be down when a service starts: the HTTP API comes up anyway (readiness says not ready),
+changes are accepted into the outbox, and the broker keeps trying to connect.
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import logging
 from typing import Awaitable, Callable
 
 from faststream.specification import AsyncAPI
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel
+from pymongo.errors import CollectionInvalid
 
 from shared.messaging import outbox
 from shared.messaging.broker import make_broker
@@ -25,8 +28,8 @@ log = logging.getLogger(__name__)
 
 
 class ServiceRuntime:
-    def __init__(self, settings: ServiceSettings, *, publishes: list[str],
-                 outbox_collections: list[str]) -> None:
+    def __init__(self, settings: ServiceSettings, *, publishes: list[str], outbox_collections: list[str],
+                 collections: dict[str, list[IndexModel]] | None = None) -> None:
         self.settings = settings
         self.mongo = AsyncMongoClient(settings.mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True)
         self.db = self.mongo[settings.mongo_db]
@@ -34,11 +37,15 @@ class ServiceRuntime:
         self.publishers = EventPublishers(self.broker, publishes, settings.topic_prefix)
         self.dead_letters = DeadLetters(settings.service_name, self.broker, settings.topic_prefix)
         self.relay = OutboxRelay(settings.service_name, self.db, outbox_collections,
-                                 self.publishers.send, settings.outbox_poll_seconds)
+                                 self.publishers.send, settings.outbox_poll_seconds, settings.outbox_batch)
         self.consumer = EventConsumer(settings.service_name, self.broker, self.dead_letters,
                                       attempts=settings.handler_attempts,
                                       topic_prefix=settings.topic_prefix, on_applied=self.relay.wake)
         self.outbox_collections = outbox_collections
+        # Every collection the service writes, with its indexes; outbox collections also get theirs.
+        self.collections = {name: list(indexes) for name, indexes in (collections or {}).items()}
+        for name in outbox_collections:
+            self.collections.setdefault(name, []).append(IndexModel([(outbox.PENDING, ASCENDING)]))
         self.kafka_connected = asyncio.Event()
         self._connecting: asyncio.Task | None = None
         self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
@@ -54,6 +61,7 @@ class ServiceRuntime:
                         "publishes and consumes; every message is the suite's envelope.")
 
     async def start(self) -> None:
+        await self._prepare_database()
         self._connecting = asyncio.create_task(self._connect(), name="connect-infrastructure")
         self._tasks = [asyncio.create_task(self._repeat(*job), name=job[0]) for job in self._periodic]
 
@@ -68,12 +76,33 @@ class ServiceRuntime:
                 log.warning("periodic job failed; it runs again next time",
                             extra={"job": name, "error": type(error).__name__})
 
+    async def _prepare_database(self) -> None:
+        """Create the collections and indexes, waiting for the database if it is not up yet."""
+        wait = 0.5
+        while True:
+            try:
+                existing = set(await self.db.list_collection_names())
+                for name, indexes in self.collections.items():
+                    if name not in existing:
+                        try:
+                            await self.db.create_collection(name)
+                        except CollectionInvalid:  # another process of this service made it first
+                            pass
+                    if indexes:
+                        await self.db[name].create_indexes(indexes)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("the database is not reachable yet; retrying",
+                            extra={"error": type(error).__name__, "retry_in_s": wait})
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 10.0)
+
     async def _connect(self) -> None:
         wait = 0.5
         while True:
             try:
-                for name in self.outbox_collections:
-                    await self.db[name].create_index([(outbox.PENDING, ASCENDING)])
                 await ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions,
                                     self.settings.topic_prefix)
                 await self.broker.start()
@@ -81,7 +110,7 @@ class ServiceRuntime:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                log.warning("Kafka or the database is not reachable yet; retrying",
+                log.warning("Kafka is not reachable yet; retrying",
                             extra={"error": type(error).__name__, "retry_in_s": wait})
                 try:
                     await self.broker.stop()
@@ -91,7 +120,7 @@ class ServiceRuntime:
                 wait = min(wait * 2, 10.0)
         self.kafka_connected.set()
         self.relay.start()
-        log.info("connected to Kafka and the database")
+        log.info("connected to Kafka")
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -33,12 +33,17 @@ class ServiceSettings(BaseSettings):
     # Consumers retry a failing handler this many times before dead-lettering the message.
     handler_attempts: int = Field(default=3, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    outbox_batch: int = Field(default=100, ge=1, le=10_000)  # documents a relay publishes per round
     log_level: str = "INFO"
+    # Days added to the service's clock (tests and rehearsals only; production refuses it).
+    clock_offset_days: int = Field(default=0, ge=-3660, le=3660)
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> "ServiceSettings":
         if not self.mongo_db:
             self.mongo_db = f"duo_{self.service_name}"
+        if self.environment == "production" and self.clock_offset_days:
+            raise ValueError("DUO_CLOCK_OFFSET_DAYS must be 0 in production: the programme's dates are real")
         if self.environment == "production":
             if self.jwt_secret == LOCAL_JWT_SECRET or len(self.jwt_secret) < 32:
                 raise ValueError(

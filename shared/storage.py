@@ -1,15 +1,21 @@
 """Writes every repository needs: insert with events, and change with events under a version check.
 
-A document's `version` makes concurrent changes safe without transactions: the second
-writer's condition no longer matches and it gets a conflict instead of overwriting.
+A document's `version` makes concurrent changes safe without transactions, across any number of
+processes: MongoDB applies a single-document update atomically, so the second writer's
+condition no longer matches and it gets a conflict instead of overwriting.
 """
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import functools
+import random
+from typing import Any, Awaitable, Callable, ParamSpec, TypeVar
 
-from shared.document_locks import document_lock
 from shared.events import Envelope
 from shared.messaging import outbox
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class ConcurrentChange(Exception):
@@ -25,8 +31,30 @@ async def change_with_events(collection, document: dict[str, Any], update: dict[
     """Apply `update` only if nobody changed the document since it was read."""
     update = {op: dict(fields) for op, fields in update.items()}
     update.setdefault("$inc", {})["version"] = 1
-    async with document_lock(collection, document["_id"]):
-        result = await collection.update_one(
-            {"_id": document["_id"], "version": document["version"]}, outbox.with_events(update, *events))
+    result = await collection.update_one(
+        {"_id": document["_id"], "version": document["version"]}, outbox.with_events(update, *events))
     if result.matched_count == 0:
         raise ConcurrentChange()
+
+
+# Each conflict means another writer committed: with fewer than this many writers on one
+# document at once, every one of them gets through.
+CONFLICT_ATTEMPTS = 10
+
+
+def retried_on_conflict(decide_and_write: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Run a read-decide-write use case again on fresh state when another writer got there first.
+
+    For requests that name no version of their own (record a training module, log a session):
+    two processes changing one document at once both succeed, each decision taken on the state
+    it really changes. Only a document fought over more than CONFLICT_ATTEMPTS times gets a 409.
+    """
+    @functools.wraps(decide_and_write)
+    async def attempt(*args: P.args, **kwargs: P.kwargs) -> T:
+        for tries in range(1, CONFLICT_ATTEMPTS):
+            try:
+                return await decide_and_write(*args, **kwargs)
+            except ConcurrentChange:
+                await asyncio.sleep(random.uniform(0, 0.002 * tries))  # let the other writer finish
+        return await decide_and_write(*args, **kwargs)
+    return attempt

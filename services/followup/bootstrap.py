@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.clock import Clock, utc_today
+from shared.clock import Clock, shifted_today
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
-from services.followup.adapters.duos import COLLECTION, DuoRepository
+from services.followup.adapters import duos, participant_facts
+from services.followup.adapters.duos import DuoRepository
 from services.followup.adapters.participant_facts import ParticipantFacts
 from services.followup.domain.rules import FollowupRules
 from services.followup.entrypoints import api
@@ -18,11 +19,15 @@ PUBLISHES = ["session-logged", "check-in-recorded", "duo-at-risk", "duo-ended", 
 
 
 def build_runtime(settings: FollowupSettings | None = None) -> ServiceRuntime:
-    return ServiceRuntime(settings or FollowupSettings(), publishes=PUBLISHES, outbox_collections=[COLLECTION])
+    return ServiceRuntime(settings or FollowupSettings(), publishes=PUBLISHES,
+                          outbox_collections=[duos.COLLECTION],
+                          collections={duos.COLLECTION: duos.INDEXES,
+                                       participant_facts.COLLECTION: participant_facts.INDEXES})
 
 
-def build_app(settings: FollowupSettings | None = None, today: Clock = utc_today) -> FastAPI:
+def build_app(settings: FollowupSettings | None = None, today: Clock | None = None) -> FastAPI:
     settings = settings or FollowupSettings()
+    today = today or shifted_today(settings.clock_offset_days)
     runtime = build_runtime(settings)
     rules = FollowupRules(duration_months=settings.duration_months,
                           expected_hours_per_week=settings.expected_hours_per_week,

@@ -9,7 +9,7 @@ from shared.clock import Clock, utc_today
 from shared.events import Envelope, new_envelope
 from shared.events.followup import CheckInRecorded, DuoAtRisk, DuoEnded, OutcomeRecorded, SessionLogged
 from shared.rules import NotFound, RuleBroken
-from shared.storage import ConcurrentChange
+from shared.storage import ConcurrentChange, retried_on_conflict
 from services.followup.adapters.duos import DuoRepository
 from services.followup.adapters.participant_facts import ParticipantFacts
 from services.followup.domain.duo import Duo, DuoStatus
@@ -26,6 +26,7 @@ class FollowUp:
         duo = Duo.form(duo_id, branch, mentee_id, mentor_id, started_on, self.rules)
         return await self.duos.add_once(duo)
 
+    @retried_on_conflict
     async def log_session(self, branch: str, duo_id: str, held_on: date, hours: float, logged_by: str,
                           session_id: str | None) -> Duo:
         duo, read = await self._get(branch, duo_id)
@@ -34,6 +35,7 @@ class FollowUp:
                                                                   held_on=held_on, hours=session.hours)))
         return duo
 
+    @retried_on_conflict
     async def record_check_in(self, branch: str, duo_id: str, month: int, held_on: date, on_track: bool) -> Duo:
         duo, read = await self._get(branch, duo_id)
         duo.record_check_in(month, held_on, on_track, self.rules)
@@ -41,6 +43,7 @@ class FollowUp:
                                                                     on_track=on_track)))
         return duo
 
+    @retried_on_conflict
     async def complete(self, branch: str, duo_id: str, on: date) -> Duo:
         duo, read = await self._get(branch, duo_id)
         self._refuse_future(on, "completed_on")
@@ -48,6 +51,7 @@ class FollowUp:
         await self.duos.save(duo, read, _ended(duo))
         return duo
 
+    @retried_on_conflict
     async def end_early(self, branch: str, duo_id: str, on: date, reason: str, mentee_returns_to_pool: bool) -> Duo:
         duo, read = await self._get(branch, duo_id)
         self._refuse_future(on, "ended_on")
@@ -55,6 +59,7 @@ class FollowUp:
         await self.duos.save(duo, read, _ended(duo))
         return duo
 
+    @retried_on_conflict
     async def record_outcome(self, branch: str, duo_id: str, verified_by: str | None, **outcome: Any) -> Duo:
         duo, read = await self._get(branch, duo_id)
         recorded = duo.record_outcome(**outcome, verified_by=verified_by, recorded_on=self.today(), rules=self.rules)

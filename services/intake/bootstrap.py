@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.clock import Clock, utc_today
+from shared.clock import Clock, shifted_today
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
-from services.intake.adapters.participants import COLLECTION, ParticipantRepository
+from services.intake.adapters.participants import COLLECTION, INDEXES, ParticipantRepository
 from services.intake.entrypoints import api
 from services.intake.settings import IntakeSettings
 from services.intake.use_cases import Intake
@@ -16,11 +16,13 @@ PUBLISHES = ["mentee-registered", "mentor-registered", "mentor-trained", "partic
 
 
 def build_runtime(settings: IntakeSettings | None = None) -> ServiceRuntime:
-    return ServiceRuntime(settings or IntakeSettings(), publishes=PUBLISHES, outbox_collections=[COLLECTION])
+    return ServiceRuntime(settings or IntakeSettings(), publishes=PUBLISHES, outbox_collections=[COLLECTION],
+                          collections={COLLECTION: INDEXES})
 
 
-def build_app(settings: IntakeSettings | None = None, today: Clock = utc_today) -> FastAPI:
+def build_app(settings: IntakeSettings | None = None, today: Clock | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
+    today = today or shifted_today(settings.clock_offset_days)
     runtime = build_runtime(settings)
     app = create_app(runtime, [api.router], title="DUO intake",
                      description="Registers mentees and mentors, checks eligibility, records mentor training.")

@@ -16,6 +16,7 @@ from shared.events.intake import (MenteeRegistered, MentorRegistered, MentorTrai
                                   ParticipantErased, ParticipantWithdrawn)
 from shared.messaging.outbox import Tombstone
 from shared.rules import NotFound, RuleBroken
+from shared.storage import retried_on_conflict
 from shared.vocabulary import age_band, postcode_area
 from services.intake.adapters.participants import ParticipantRepository
 from services.intake.domain.branches import rules_for
@@ -79,6 +80,7 @@ class Intake:
             for p in (payload, contact_event)))
         return document
 
+    @retried_on_conflict
     async def record_training(self, branch: str, mentor_id: str, module: str, completed_on: date) -> dict[str, Any]:
         document = await self.get(branch, mentor_id)
         participant, rules = _participant(document), rules_for(branch)
@@ -91,6 +93,7 @@ class Intake:
         await self.participants.change(document, {"$set": {f"training.{module}": completed_on.isoformat()}}, *events)
         return await self.get(branch, mentor_id)
 
+    @retried_on_conflict
     async def withdraw(self, branch: str, participant_id: str, withdrawn_on: date) -> dict[str, Any]:
         document = await self.get(branch, participant_id)
         participant = _participant(document)
@@ -101,6 +104,7 @@ class Intake:
                                                            "withdrawn_on": withdrawn_on.isoformat()}}, event)
         return await self.get(branch, participant_id)
 
+    @retried_on_conflict
     async def erase(self, branch: str, participant_id: str) -> None:
         """Right to erasure: personal data goes; every service is told to forget; the contact is tombstoned."""
         document = await self.get(branch, participant_id)

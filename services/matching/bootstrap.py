@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.clock import Clock, utc_today
+from shared.clock import Clock, shifted_today
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
+from services.matching.adapters import pool as pool_store, proposals as proposal_store, round_lease
 from services.matching.adapters.pool import PoolView
-from services.matching.adapters.proposals import COLLECTION, ProposalRepository
+from services.matching.adapters.proposals import ProposalRepository
 from services.matching.adapters.round_lease import RoundLeases
 from services.matching.entrypoints import api
 from services.matching.entrypoints.consumers import PoolKeeper
@@ -18,11 +19,16 @@ PUBLISHES = ["duo-proposed", "proposal-declined", "duo-formed"]
 
 
 def build_runtime(settings: MatchingSettings | None = None) -> ServiceRuntime:
-    return ServiceRuntime(settings or MatchingSettings(), publishes=PUBLISHES, outbox_collections=[COLLECTION])
+    return ServiceRuntime(settings or MatchingSettings(), publishes=PUBLISHES,
+                          outbox_collections=[proposal_store.COLLECTION],
+                          collections={pool_store.COLLECTION: pool_store.INDEXES,
+                                       proposal_store.COLLECTION: proposal_store.INDEXES,
+                                       round_lease.COLLECTION: []})
 
 
-def build_app(settings: MatchingSettings | None = None, today: Clock = utc_today) -> FastAPI:
+def build_app(settings: MatchingSettings | None = None, today: Clock | None = None) -> FastAPI:
     settings = settings or MatchingSettings()
+    today = today or shifted_today(settings.clock_offset_days)
     runtime = build_runtime(settings)
     pool, proposals = PoolView(runtime.db), ProposalRepository(runtime.db)
     PoolKeeper(pool, proposals).subscribe(runtime.consumer)

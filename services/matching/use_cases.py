@@ -10,6 +10,7 @@ from shared.clock import Clock, utc_today
 from shared.events import new_envelope
 from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined
 from shared.rules import NotFound, RuleBroken
+from shared.storage import retried_on_conflict
 from services.matching.adapters.pool import PoolView
 from services.matching.adapters.proposals import ProposalRepository
 from services.matching.adapters.round_lease import RoundLeases
@@ -81,6 +82,7 @@ class Matching:
         await self.proposals.add(document, event)
         return document
 
+    @retried_on_conflict
     async def accept(self, branch: str, duo_id: str, started_on: date | None) -> dict[str, Any]:
         document = await self.get(branch, duo_id)
         proposal = _proposal(document)
@@ -98,6 +100,7 @@ class Matching:
                                     event)
         return await self.get(branch, duo_id)
 
+    @retried_on_conflict
     async def decline(self, branch: str, duo_id: str) -> dict[str, Any]:
         document = await self.get(branch, duo_id)
         proposal = _proposal(document)

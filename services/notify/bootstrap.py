@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
 from services.notify.adapters.mailer import SmtpMailer
-from services.notify.adapters.store import NOTIFICATIONS, NotifyStore
+from services.notify.adapters.store import INDEXES, NOTIFICATIONS, NotifyStore
 from services.notify.entrypoints import api
 from services.notify.entrypoints.consumers import Notifier
 from services.notify.settings import NotifySettings
@@ -15,7 +15,8 @@ PUBLISHES = ["notification-sent", "notification-failed"]
 
 
 def build_runtime(settings: NotifySettings | None = None) -> ServiceRuntime:
-    return ServiceRuntime(settings or NotifySettings(), publishes=PUBLISHES, outbox_collections=[NOTIFICATIONS])
+    return ServiceRuntime(settings or NotifySettings(), publishes=PUBLISHES, outbox_collections=[NOTIFICATIONS],
+                          collections=INDEXES)
 
 
 def build_app(settings: NotifySettings | None = None) -> FastAPI:

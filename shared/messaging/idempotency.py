@@ -9,8 +9,6 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from shared.document_locks import document_lock
-
 APPLIED = "applied_events"
 # Redeliveries come soon after the original; remembering the last ones per entity is enough.
 REMEMBERED = 100
@@ -24,8 +22,7 @@ async def apply_once(collection, doc_id: Any, event_id: str, update: dict[str, A
     push[APPLIED] = {"$each": [event_id], "$slice": -REMEMBERED}
     query = {"_id": doc_id, APPLIED: {"$ne": event_id}, **(extra_filter or {})}
     try:
-        async with document_lock(collection, doc_id):
-            result = await collection.update_one(query, update, upsert=upsert)
+        result = await collection.update_one(query, update, upsert=upsert)
     except DuplicateKeyError:
         # The document exists and already holds this event id: the upsert found no match.
         return False

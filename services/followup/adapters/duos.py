@@ -4,15 +4,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from shared.document_locks import update_each
 from shared.events import Envelope
 from shared.storage import change_with_events, insert_with_events
 from services.followup.adapters.duo_records import from_document, state_of, to_document
 from services.followup.domain.duo import Duo
 
 COLLECTION = "duos"
+INDEXES = [IndexModel([("branch", ASCENDING), ("started_on", DESCENDING)]),
+           IndexModel([("status", ASCENDING), ("last_activity_on", ASCENDING)])]
 
 
 class DuoRepository:
@@ -56,4 +58,4 @@ class DuoRepository:
 
     async def replace_participant(self, participant_id: str, surrogate: str) -> None:
         for field in ("mentee_id", "mentor_id"):
-            await update_each(self.collection, {field: participant_id}, {"$set": {field: surrogate}})
+            await self.collection.update_many({field: participant_id}, {"$set": {field: surrogate}})

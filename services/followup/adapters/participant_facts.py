@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from shared.clock import day_or_none as _day
@@ -10,6 +11,7 @@ from shared.messaging.idempotency import apply_once
 from services.followup.domain.figures import ParticipantFact
 
 COLLECTION = "participant_facts"
+INDEXES = [IndexModel([("branch", ASCENDING)])]
 
 
 class ParticipantFacts:

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo import ASCENDING, IndexModel
+
 from shared.events import Envelope
 from shared.storage import change_with_events, insert_with_events
 
 COLLECTION = "participants"
+INDEXES = [IndexModel([("branch", ASCENDING), ("_id", ASCENDING)])]
 
 
 class ParticipantRepository:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo import ASCENDING, IndexModel
+
 from shared.messaging.idempotency import apply_once
 
 COLLECTION = "pool"
+INDEXES = [IndexModel([("branch", ASCENDING), ("role", ASCENDING), ("status", ASCENDING)])]
 NOT_ERASED = {"status": {"$ne": "erased"}}
 ATTRIBUTES = ("branch", "languages", "sectors", "experience", "postcode_area", "availability",
               "support_wanted", "support_offered", "registered_on", "max_active_duos", "trained")

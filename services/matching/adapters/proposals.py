@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.document_locks import update_each
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
 from shared.events import Envelope
 from shared.messaging.idempotency import apply_once
 from shared.storage import change_with_events, insert_with_events
 
 COLLECTION = "proposals"
+INDEXES = [IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)])]
 OPEN = ("proposed", "formed")
 
 
@@ -48,4 +50,4 @@ class ProposalRepository:
 
     async def forget_participant(self, participant_id: str) -> None:
         for field in ("mentee_id", "mentor_id"):
-            await update_each(self.collection, {field: participant_id}, {"$set": {field: "erased"}})
+            await self.collection.update_many({field: participant_id}, {"$set": {field: "erased"}})

@@ -11,8 +11,6 @@ from datetime import datetime, timedelta, timezone
 
 from pymongo.errors import DuplicateKeyError
 
-from shared.document_locks import document_lock
-
 COLLECTION = "round_leases"
 
 
@@ -28,18 +26,16 @@ class RoundLeases:
     @asynccontextmanager
     async def hold(self, branch: str):
         holder, now = uuid.uuid4().hex, datetime.now(timezone.utc)
-        lock = document_lock(self.collection, branch)
         try:
-            async with lock:
-                # Matches a free or expired lease; if the branch's lease is held, the upsert collides.
-                await self.collection.update_one(
-                    {"_id": branch, "until": {"$lt": now}},
-                    {"$set": {"holder": holder, "until": now + self.lease}}, upsert=True)
+            # Matches a free or expired lease; if the branch's lease is held, the upsert collides
+            # with the existing _id, atomically, whichever process asks.
+            await self.collection.update_one(
+                {"_id": branch, "until": {"$lt": now}},
+                {"$set": {"holder": holder, "until": now + self.lease}}, upsert=True)
         except DuplicateKeyError:
             raise RoundBusy(branch) from None
         try:
             yield
         finally:
-            async with lock:
-                await self.collection.update_one({"_id": branch, "holder": holder},
-                                                  {"$set": {"until": datetime.now(timezone.utc)}})
+            await self.collection.update_one({"_id": branch, "holder": holder},
+                                              {"$set": {"until": datetime.now(timezone.utc)}})

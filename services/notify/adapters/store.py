@@ -4,14 +4,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from shared.document_locks import document_lock, update_each
 from shared.events import Envelope
 from shared.messaging import outbox
 
 CONTACTS = "contacts"
 NOTIFICATIONS = "notifications"
+INDEXES = {CONTACTS: [], NOTIFICATIONS: [IndexModel([("branch", ASCENDING), ("created_at", DESCENDING)]),
+                                         IndexModel([("recipient_id", ASCENDING)])]}
 
 
 class NotifyStore:
@@ -20,9 +22,8 @@ class NotifyStore:
         self.notifications = db[NOTIFICATIONS]
 
     async def save_contact(self, participant_id: str, branch: str, contact: dict[str, Any]) -> None:
-        async with document_lock(self.contacts, participant_id):
-            await self.contacts.update_one({"_id": participant_id},
-                                           {"$set": {**contact, "branch": branch}}, upsert=True)
+        await self.contacts.update_one({"_id": participant_id},
+                                       {"$set": {**contact, "branch": branch}}, upsert=True)
 
     async def forget_contact(self, participant_id: str) -> None:
         await self.contacts.delete_one({"_id": participant_id})
@@ -45,9 +46,8 @@ class NotifyStore:
     async def finish(self, notification_id: str, status: str, event: Envelope,
                      reason: str | None = None) -> None:
         update = {"$set": {"status": status, "finished_at": datetime.now(timezone.utc), "reason": reason}}
-        async with document_lock(self.notifications, notification_id):
-            await self.notifications.update_one({"_id": notification_id, "status": "sending"},
-                                                outbox.with_events(update, event))
+        await self.notifications.update_one({"_id": notification_id, "status": "sending"},
+                                            outbox.with_events(update, event))
 
     async def list(self, branch: str, limit: int) -> list[dict[str, Any]]:
         cursor = self.notifications.find({"branch": branch}, {"outbox": 0}).sort("created_at", -1).limit(limit)
@@ -58,4 +58,4 @@ class NotifyStore:
 
     async def forget_participant(self, participant_id: str) -> None:
         await self.forget_contact(participant_id)
-        await update_each(self.notifications, {"recipient_id": participant_id}, {"$set": {"recipient_id": "erased"}})
+        await self.notifications.update_many({"recipient_id": participant_id}, {"$set": {"recipient_id": "erased"}})
