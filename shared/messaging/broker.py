@@ -32,13 +32,23 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         acks="all",
         ack_policy=ACK_POLICY,
         request_timeout_ms=10_000,
+        # Between attempts to reach a broker that does not answer: aiokafka's 100 ms default
+        # makes every client of the process (producer, consumers, coordinator) retry ten times
+        # a second during an outage; 500 ms still notices Kafka's return within a second.
+        retry_backoff_ms=500,
         logger=logging.getLogger(f"faststream.{settings.service_name}"),
         log_level=logging.DEBUG,
         description=f"DUO suite: {settings.service_name} service",
     )
 
 
-async def renew_producer_if_broken(broker: KafkaBroker, error: BaseException) -> bool:
+def producer_in_use(broker: KafkaBroker) -> object:
+    """The producer a publish goes through now; after a renewal it is another object."""
+    return getattr(broker.config.broker_config.producer, "_producer", None)
+
+
+async def renew_producer_if_broken(broker: KafkaBroker, error: BaseException,
+                                   failed_producer: object | None = None) -> bool:
     """After a failed publish: replace the producer when it can never succeed again; True if replaced.
 
     aiokafka's idempotent producer fails a batch that found no partition leader for
@@ -46,12 +56,16 @@ async def renew_producer_if_broken(broker: KafkaBroker, error: BaseException) ->
     Kafka is back, every send to that partition is refused with OutOfOrderSequenceNumber,
     forever. Only a new producer (a new producer id, sequences from 0) recovers; the refused
     events were not written, so publishing them again creates no duplicate.
+    `failed_producer` (from producer_in_use at send time): when a batch in flight fails at
+    once, the first failure renews and the others find the producer already replaced.
     """
     fast = broker.config.broker_config.producer
     if not broker.running or (fast and not isinstance(error, PRODUCER_STATE_ERRORS)):
         return False
     lock = _renewing.setdefault(broker, asyncio.Lock())
     async with lock:
+        if failed_producer is not None and producer_in_use(broker) is not failed_producer:
+            return False
         log.warning("renewing the Kafka producer", extra={"error": type(error).__name__})
         try:
             await asyncio.wait_for(fast.disconnect(), timeout=10)

@@ -1,8 +1,8 @@
 """The outbox: events wait inside the very document whose change caused them.
 
-FerretDB (like any MongoDB without a replica set) has no multi-document transactions, so
-the state change and its events are one single-document write; the relay publishes them
-later and removes each one only after Kafka acknowledged it.
+The state change and its events are one single-document write, atomic on MongoDB without a
+transaction (so compose's plain MongoDB needs no replica set); the relay publishes them later
+and removes each one only after Kafka acknowledged it.
 """
 from __future__ import annotations
 
@@ -14,13 +14,10 @@ from shared.events import Envelope, spec_for
 
 FIELD = "outbox"
 PENDING = "outbox_pending"
-# How many events were ever added to and removed from this document's outbox. The relay's
-# removals are conditioned on POPPED (a top-level number) rather than on `outbox.0.id`:
-# equally atomic on MongoDB, and FerretDB can push a top-level equality down to SQLite,
-# where a condition on an array element scans the whole collection (70 ms per update at
-# 2,000 documents, measured; bench/event_rate.py).
-PUSHED = "outbox_pushed"
-POPPED = "outbox_popped"
+# A relay that is publishing a document's events holds it until CLAIMED_UNTIL, so a second
+# process's relay leaves it alone; a relay that dies frees it when the time runs out.
+CLAIMED_BY = "outbox_claimed_by"
+CLAIMED_UNTIL = "outbox_claimed_until"
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ def entry(envelope: Envelope | Tombstone) -> dict[str, Any]:
 
 def new_document_fields(*envelopes: Envelope | Tombstone) -> dict[str, Any]:
     """Fields to put into a document being inserted together with its events."""
-    return {FIELD: [entry(e) for e in envelopes], PENDING: bool(envelopes), PUSHED: len(envelopes), POPPED: 0}
+    return {FIELD: [entry(e) for e in envelopes], PENDING: bool(envelopes)}
 
 
 def with_events(update: dict[str, Any], *envelopes: Envelope | Tombstone) -> dict[str, Any]:
@@ -64,5 +61,4 @@ def with_events(update: dict[str, Any], *envelopes: Envelope | Tombstone) -> dic
         raise ValueError("the update already pushes to the outbox")
     push[FIELD] = {"$each": [entry(e) for e in envelopes]}
     merged.setdefault("$set", {})[PENDING] = True
-    merged.setdefault("$inc", {})[PUSHED] = len(envelopes)
     return merged

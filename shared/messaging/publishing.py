@@ -5,13 +5,13 @@ schema, into the service's AsyncAPI document and let tests observe publications.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Coroutine
 
 from faststream.kafka import KafkaBroker
 
 from shared.events import spec_for
 from shared.events.schemas import envelope_model
-from shared.messaging.broker import renew_producer_if_broken
+from shared.messaging.broker import producer_in_use, renew_producer_if_broken
 
 
 class EventPublishers:
@@ -27,18 +27,32 @@ class EventPublishers:
                 schema=envelope_model(spec),
             )
 
-    async def send(self, entry: dict[str, Any]) -> None:
-        """Publish one outbox entry and wait for Kafka's acknowledgement."""
+    async def send(self, entry: dict[str, Any]) -> Coroutine[Any, Any, object]:
+        """Put one outbox entry on the wire; returns what to await for Kafka's acknowledgement.
+
+        Not waiting here lets the relay have a whole batch in flight; the idempotent producer
+        keeps the order of one partition's records.
+        """
         publisher = self._by_type[entry["type"]]
         value = entry["value"]
+        producer = producer_in_use(self._broker)
         try:
-            await publisher.publish(
+            sending = await publisher.publish(
                 None if value is None else value.encode(),  # None with a key: a tombstone
                 key=entry["key"].encode(),
                 headers=entry["headers"],
                 correlation_id=entry["headers"].get("correlation-id"),
+                no_confirm=True,
             )
         except Exception as error:
+            await renew_producer_if_broken(self._broker, error, producer)
+            raise
+        return self._acknowledged(sending, producer)
+
+    async def _acknowledged(self, sending: Awaitable[object], producer: object) -> object:
+        try:
+            return await sending
+        except Exception as error:
             # A producer broken by a Kafka outage is replaced, so the relay's next try can succeed.
-            await renew_producer_if_broken(self._broker, error)
+            await renew_producer_if_broken(self._broker, error, producer)
             raise

@@ -1,33 +1,52 @@
 """The outbox relay: publishes waiting events in order and removes each once Kafka has it.
 
-Runs in every publishing service. While Kafka is down it keeps retrying with a capped
-backoff; the API goes on accepting changes meanwhile and their events simply wait.
-A crash between publish and removal republishes that event: consumers deduplicate on id.
+Runs in every process of every publishing service. Each round it claims a batch of documents
+with waiting events (a conditional update: a document another process's relay holds is left
+alone, so two relays do not publish the same events), sends all their events without waiting
+for each acknowledgement in turn (the idempotent producer keeps order per partition), waits for
+the acknowledgements and removes exactly the acknowledged events. While Kafka is down it keeps
+retrying with a capped backoff; the API goes on accepting changes meanwhile and their events
+simply wait. A crash between acknowledgement and removal republishes those events, with the
+same ids: consumers deduplicate on id.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any, Awaitable, Callable, Coroutine
 
-from shared.document_locks import document_lock
+from pymongo import UpdateOne
+
 from shared.messaging import outbox
 from shared.observability import metrics
 
 log = logging.getLogger(__name__)
 
-Publish = Callable[[dict[str, Any]], Awaitable[None]]
+# Puts one outbox entry on the wire and returns what to await for Kafka's acknowledgement.
+Send = Callable[[dict[str, Any]], Awaitable[Coroutine[Any, Any, object]]]
+Pending = tuple[dict[str, Any], Coroutine[Any, Any, object]]  # an event and its acknowledgement
+
+
+def _drop(acks: list[list[Pending]]) -> None:
+    """Stopping: acknowledgements that will never be awaited are closed, not left dangling."""
+    for waiting in acks:
+        for _, ack in waiting:
+            ack.close()
 
 
 class OutboxRelay:
-    def __init__(self, service: str, db, collections: list[str], publish: Publish,
-                 poll_seconds: float = 0.5, batch: int = 200) -> None:
+    def __init__(self, service: str, db, collections: list[str], send: Send,
+                 poll_seconds: float = 0.5, batch: int = 100, claim_seconds: float = 30.0) -> None:
         self.service = service
         self.db = db
         self.collections = collections
-        self.publish = publish
+        self.send = send
         self.poll_seconds = poll_seconds
-        self.batch = batch
+        self.batch = batch  # documents per round: bounds the events in flight, and the repeats after a crash
+        self.claim = timedelta(seconds=claim_seconds)
+        self.relay_id = uuid.uuid4().hex
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -65,40 +84,74 @@ class OutboxRelay:
                 pass
 
     async def drain(self) -> int:
-        """Publish everything waiting now; returns how many events went out."""
+        """Publish everything waiting now that no other relay holds; returns how many events went out."""
         sent = 0
         for name in self.collections:
             collection = self.db[name]
-            while True:
-                docs = await collection.find({outbox.PENDING: True}).limit(self.batch).to_list()
-                if not docs:
-                    break
-                for doc in docs:
-                    sent += await self._publish_document(collection, doc)
+            while docs := await self._claim(collection):
+                sent += await self._publish(collection, docs)
         return sent
 
-    async def _publish_document(self, collection, doc: dict[str, Any]) -> int:
-        events, popped = doc.get(outbox.FIELD, []), doc.get(outbox.POPPED, 0)
-        for event in events:  # in order, each acknowledged before the next: order per entity
-            await self.publish(event)
-            metrics.EVENTS_PUBLISHED.labels(self.service, event["type"]).inc()
-        # One write per document, not per event: FerretDB's updates cost a scan of the collection.
-        # Nothing added and nothing removed since the read: empty the outbox at once.
-        async with document_lock(collection, doc["_id"]):
-            emptied = await collection.update_one(
-                {"_id": doc["_id"], outbox.POPPED: popped, outbox.PUSHED: popped + len(events)},
-                {"$set": {outbox.FIELD: [], outbox.PENDING: False, outbox.POPPED: popped + len(events)}})
-            if emptied.matched_count:
-                return len(events)
-            # Events were added meanwhile: remove only those sent, first to last, each only if no
-            # other relay removed one since (the condition on POPPED is atomic on MongoDB).
-            for sent in range(len(events)):
-                removed = await collection.update_one(
-                    {"_id": doc["_id"], outbox.POPPED: popped + sent},
-                    {"$pop": {outbox.FIELD: -1}, "$inc": {outbox.POPPED: 1}})
-                if removed.matched_count == 0:
+    async def _claim(self, collection) -> list[dict[str, Any]]:
+        now = datetime.now(timezone.utc)
+        free = {outbox.PENDING: True, outbox.CLAIMED_UNTIL: {"$not": {"$gt": now}}}
+        ids = [d["_id"] for d in await collection.find(free, {"_id": 1}).limit(self.batch).to_list()]
+        if not ids:
+            return []
+        # Atomic per document: of two relays racing for one, only the first still matches `free`.
+        await collection.update_many({"_id": {"$in": ids}, **free}, {"$set": {
+            outbox.CLAIMED_BY: self.relay_id, outbox.CLAIMED_UNTIL: now + self.claim}})
+        return await collection.find({"_id": {"$in": ids}, outbox.CLAIMED_BY: self.relay_id},
+                                     {"_id": 1, outbox.FIELD: 1}).to_list()
+
+    async def _publish(self, collection, docs: list[dict[str, Any]]) -> int:
+        acks, failure = await self._send_all(docs)
+        sent_ids, failure = await self._acknowledged(acks, failure)
+        release = {"$set": {outbox.CLAIMED_UNTIL: datetime.now(timezone.utc)}, "$unset": {outbox.CLAIMED_BY: ""}}
+        # One round trip for the whole batch. Removal by id: whatever was added meanwhile stays.
+        await collection.bulk_write([
+            UpdateOne({"_id": doc["_id"], outbox.CLAIMED_BY: self.relay_id},
+                      {**release, "$pull": {outbox.FIELD: {"id": {"$in": ids}}}})
+            for doc, ids in zip(docs, sent_ids)], ordered=False)
+        # Atomic per document: an event pushed since the removal keeps the document pending.
+        await collection.update_many({"_id": {"$in": [d["_id"] for d in docs]}, outbox.PENDING: True,
+                                      outbox.FIELD: {"$size": 0}}, {"$set": {outbox.PENDING: False}})
+        if failure is not None:
+            raise failure
+        return sum(len(ids) for ids in sent_ids)
+
+    async def _send_all(self, docs: list[dict[str, Any]]) -> tuple[list[list[Pending]], Exception | None]:
+        """Every document's events on the wire, in order; a failure stops the sending, not the waiting."""
+        acks: list[list[Pending]] = [[] for _ in docs]
+        try:
+            for waiting, doc in zip(acks, docs):
+                for event in doc.get(outbox.FIELD, []):  # in order: one entity's events keep theirs
+                    waiting.append((event, await self.send(event)))
+        except Exception as error:
+            return acks, error
+        except asyncio.CancelledError:
+            _drop(acks)
+            raise
+        return acks, None
+
+    async def _acknowledged(self, acks: list[list[Pending]],
+                            failure: Exception | None) -> tuple[list[list[str]], BaseException | None]:
+        """Per document, the ids Kafka acknowledged: the prefix up to the first refusal, so a retry keeps order."""
+        sent_ids: list[list[str]] = []
+        for done, waiting in enumerate(acks):
+            try:
+                results = await asyncio.gather(*(ack for _, ack in waiting), return_exceptions=True)
+            except asyncio.CancelledError:
+                _drop(acks[done + 1:])
+                raise
+            sent_ids.append([])
+            for (event, _), result in zip(waiting, results):
+                if isinstance(result, BaseException):
+                    failure = failure or result
                     break
-        return len(events)
+                sent_ids[-1].append(event["id"])
+                metrics.EVENTS_PUBLISHED.labels(self.service, event["type"]).inc()
+        return sent_ids, failure
 
     async def measure_backlog(self) -> int:
         """Count what waits, for the metrics scrape (not after every drain: a scan of each outbox collection)."""

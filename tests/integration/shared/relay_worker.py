@@ -5,7 +5,7 @@
 Prints `published <event id>` after Kafka acknowledged each event (before the relay removes it
 from the outbox), and `drained` once the outbox is empty; then it exits 0.
 RELAY_WORKER_HOLD_AFTER=N makes it wait after the N-th acknowledgement, before the removal: a
-kill then falls exactly between the two.
+kill then falls exactly between the two. DUO_OUTBOX_BATCH bounds the documents in flight.
 """
 from __future__ import annotations
 
@@ -20,19 +20,24 @@ from tests.integration.shared.kit import COLLECTION, EVENT, backlog
 
 async def main() -> int:
     runtime = ServiceRuntime(ServiceSettings(), publishes=[EVENT], outbox_collections=[COLLECTION])
-    publish = runtime.relay.publish
+    send = runtime.relay.send
     hold_after = int(os.environ.get("RELAY_WORKER_HOLD_AFTER", "0"))
     acknowledged = 0
 
-    async def publish_and_tell(entry) -> None:
-        nonlocal acknowledged
-        await publish(entry)
-        acknowledged += 1
-        print(f"published {entry['id']}", flush=True)
-        if acknowledged == hold_after:
-            await asyncio.sleep(600)
+    async def send_and_tell(entry):
+        acknowledgement = await send(entry)
 
-    runtime.relay.publish = publish_and_tell
+        async def tell():
+            nonlocal acknowledged
+            result = await acknowledgement
+            acknowledged += 1
+            print(f"published {entry['id']}", flush=True)
+            if acknowledged == hold_after:
+                await asyncio.sleep(600)
+            return result
+        return tell()
+
+    runtime.relay.send = send_and_tell
     await runtime.start()
     try:
         await asyncio.wait_for(runtime.kafka_connected.wait(), timeout=60)

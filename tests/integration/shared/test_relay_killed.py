@@ -1,7 +1,8 @@
 """The outbox relay is killed (SIGKILL) in the middle of a batch and started again: no event is
-lost; an event may reach Kafka twice only if the kill fell between Kafka's acknowledgement and
-its removal from the outbox (the relay removes a document's sent events in one write, so at
-most one document's events), and then as the very same event, which a consumer applies once."""
+lost; an event may reach Kafka twice only if the kill fell between its sending and its removal
+from the outbox (the relay has at most one batch of documents in flight and removes them
+together after the acknowledgements), and then as the very same event, which a consumer
+applies once."""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,8 @@ from tests.integration.shared.kit import (COLLECTION, REPO, TOPIC, VIEW, ViewCon
 from tests.suite import eventually
 
 DUOS, PER_DUO = 20, 20  # 400 events waiting in 20 documents
-KILL_AFTER = 120  # acknowledged events before the kill
+BATCH = 3  # documents a relay round has in flight: at most 60 events sent but not yet removed
+KILL_AFTER = 130  # acknowledged events before the kill: inside the third round
 
 
 async def start_relay(env: dict[str, str], log_path) -> asyncio.subprocess.Process:
@@ -58,7 +60,7 @@ def published(lines: list[str]) -> list[str]:
 async def test_relay_killed_mid_batch_loses_nothing_and_repeats_only_the_same_event(
         kafka_bootstrap, mongo_url, mongo, fresh_db_name, prefix, tmp_path, where):
     settings = make_settings(kafka_bootstrap, mongo_url, fresh_db_name, prefix, service="relaykill")
-    env = settings_env(settings)
+    env = {**settings_env(settings), "DUO_OUTBOX_BATCH": str(BATCH)}
     if where == "between-ack-and-removal":
         env = {**env, "RELAY_WORKER_HOLD_AFTER": str(KILL_AFTER)}
     collection = mongo[fresh_db_name][COLLECTION]
@@ -81,7 +83,7 @@ async def test_relay_killed_mid_batch_loses_nothing_and_repeats_only_the_same_ev
     assert 0 <= acknowledged_not_removed
 
     if where == "between-ack-and-removal":
-        assert 1 <= acknowledged_not_removed <= PER_DUO, "the kill must fall between acknowledgement and removal"
+        assert 1 <= acknowledged_not_removed <= BATCH * PER_DUO, "the kill must fall between acknowledgement and removal"
     env.pop("RELAY_WORKER_HOLD_AFTER", None)
     second = await start_relay(env, log_path)
     try:
@@ -115,10 +117,11 @@ async def test_relay_killed_mid_batch_loses_nothing_and_repeats_only_the_same_ev
     assert counts.lost == 0
     assert counts.strangers == 0
     assert counts.out_of_order_keys == []
-    # A repeat comes only from the kill window: acknowledged (or in flight, at most one) but not removed.
-    assert acknowledged_not_removed <= counts.duplicates <= acknowledged_not_removed + 1, counts.duplicate_ids
+    # A repeat comes only from the kill window: the round in flight, sent but not removed.
+    assert acknowledged_not_removed <= counts.duplicates <= BATCH * PER_DUO, counts.duplicate_ids
     assert counts.received == len(sent) + counts.duplicates
-    assert len(acknowledged_first) + len(acknowledged_second) == counts.received
+    # Sent in the killed round but not yet reported acknowledged: received, though not counted here.
+    assert len(acknowledged_first) + len(acknowledged_second) <= counts.received
     assert len(consumer.applied) == len(set(consumer.applied)) == len(sent)
     assert len(consumer.repeats) == counts.duplicates
     assert in_view == len(sent) and wrong_duos == []
