@@ -1,13 +1,17 @@
 """`python -m infra.run`: the whole suite on this machine, in the foreground (what `make run` does).
 
-Starts the LocalStack (Kafka, FerretDB, SMTP sink), then the four services as separate
-processes (`python -m services.<name>`), waits for each one's GET /health, prints where each
-API and its /docs are, and stays in the foreground. Ctrl-C (or SIGTERM) stops everything.
+Starts the LocalStack (Kafka, the SecantusDB store, SMTP sink), then each service as one or
+more separate processes (`python -m services.<name>`), waits for each one's GET /health,
+prints where each API and its /docs are, and stays in the foreground as a small process
+manager: a process that dies is started again after a growing pause, and said so. Ctrl-C,
+SIGINT or SIGTERM stops everything and exits 0.
 
     python -m infra.run                 # infrastructure and services
-    python -m infra.run --infra-only    # only Kafka, FerretDB and the SMTP sink (`make infra`)
+    python -m infra.run --processes 2   # two processes per service (or DUO_PROCESSES=2)
+    python -m infra.run --infra-only    # only Kafka, the store and the SMTP sink (`make infra`)
 
-Ports: DUO_KAFKA_PORT (9092), DUO_MONGO_PORT (27017), DUO_SMTP_PORT (1025), or the options below.
+Ports: DUO_KAFKA_PORT (9092), DUO_MONGO_PORT (27017), DUO_SMTP_PORT (1025), or the options
+below; a service's k-th process listens on its port + 100 * (k - 1): intake 8001, 8101, ...
 Data and logs: DUO_RUN_DIR (default <repo>/.run), kept between runs.
 """
 from __future__ import annotations
@@ -21,7 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra import proc
@@ -30,6 +34,9 @@ from infra.proc import InfraError
 from infra.stack import LocalStack
 
 SERVICES = {"intake": 8001, "matching": 8002, "followup": 8003, "notify": 8004}
+PORT_STEP = 100  # between the processes of one service
+RESTART_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)  # before the 1st, 2nd, ... restart in a row
+STABLE_SECONDS = 60.0  # up this long, a process's next crash counts as the first again
 
 
 @dataclass
@@ -88,16 +95,23 @@ def service_env(name: str, port: int, stack: LocalStack) -> dict[str, str]:
     return env
 
 
-def start_services(stack: LocalStack, ports: dict[str, int], logs: Path,
+def process_ports(ports: dict[str, int], processes: int) -> list[tuple[str, int, int]]:
+    """(service, process number from 1, port) for every process of every service."""
+    return [(name, k, port + PORT_STEP * (k - 1)) for k in range(1, processes + 1) for name, port in ports.items()]
+
+
+def start_services(stack: LocalStack, ports: dict[str, int], logs: Path, processes: int = 1,
                    timeout: float = 120.0) -> list[Service]:
     missing = [n for n in ports if not (REPO / "services" / n / "__main__.py").exists()]
     if missing:
         raise InfraError(f"no `python -m services.<name>` for: {', '.join(missing)} "
                          f"(services/<name>/__main__.py is missing)")
-    for name, port in ports.items():
-        proc.ensure_port_free("127.0.0.1", port, f"service {name}", f"--{name}-port")
-    services = [Service(name, port, service_env(name, port, stack), logs / f"{name}.log")
-                for name, port in ports.items()]
+    planned = process_ports(ports, processes)
+    for name, k, port in planned:
+        proc.ensure_port_free("127.0.0.1", port, f"service {name} (process {k})", f"--{name}-port")
+    services = [Service(name, port, service_env(name, port, stack),
+                        logs / (f"{name}.log" if k == 1 else f"{name}-{k}.log"))
+                for name, k, port in planned]
     try:
         for service in services:
             service.start()
@@ -105,15 +119,11 @@ def start_services(stack: LocalStack, ports: dict[str, int], logs: Path,
             futures = {pool.submit(s.wait_healthy, timeout): s for s in services}
             for future in as_completed(futures):
                 service = futures[future]
-                try:
-                    seconds = future.result()
-                except BaseException:
-                    stop_services(services)  # the other waits then end at once
-                    raise
+                seconds = future.result()
                 print(f"  {service.name:<9} healthy in {seconds:5.1f}s  API {service.url}  "
                       f"docs {service.url}/docs", flush=True)
     except BaseException:
-        stop_services(services)
+        stop_services(services)  # the other waits then end at once
         raise
     return services
 
@@ -126,29 +136,83 @@ def stop_services(services: list[Service]) -> None:
             print(f"  stopping {service.name} failed: {error!r}", file=sys.stderr)
 
 
-def _terminate(signum, frame) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+@dataclass
+class Watched:
+    """One supervised process and its restart history."""
+
+    label: str
+    part: proc.ManagedProcess
+    log_path: Path | None
+    crashes_in_a_row: int = 0
+    up_since: float = field(default_factory=time.monotonic)
+    restart_at: float | None = None
 
 
-def watch(stack: LocalStack, services: list[Service]) -> int:
-    """Stay in the foreground until Ctrl-C; if a process dies, say which and end with 1."""
+class Supervisor:
+    """Keeps every process running: one that exits is started again after a growing pause."""
+
+    def __init__(self, watched: list[Watched], say=print) -> None:
+        self.watched = watched
+        self.say = say
+        self.restarts = 0
+
+    def check(self, now: float) -> None:
+        for w in self.watched:
+            if w.restart_at is not None:
+                if now >= w.restart_at:
+                    w.restart_at = None
+                    w.up_since = now
+                    self.restarts += 1
+                    try:
+                        w.part.start()
+                        self.say(f"{w.label} restarted (restart {w.crashes_in_a_row} in a row)")
+                    except Exception as error:  # noqa: BLE001 - try again after the next pause
+                        self._schedule(w, now, f"could not be restarted: {error}")
+            elif not w.part.running:
+                code = w.part.process.returncode if w.part.process is not None else None
+                if now - w.up_since >= STABLE_SECONDS:
+                    w.crashes_in_a_row = 0
+                self._schedule(w, now, f"exited with code {code}{proc.tail_note(w.log_path)}")
+
+    def _schedule(self, w: Watched, now: float, why: str) -> None:
+        pause = RESTART_PAUSES[min(w.crashes_in_a_row, len(RESTART_PAUSES) - 1)]
+        w.crashes_in_a_row += 1
+        w.restart_at = now + pause
+        self.say(f"\n{w.label} {why}\nrestarting {w.label} in {pause:.0f}s")
+
+
+class Stop(Exception):
+    """SIGINT, SIGTERM or SIGHUP arrived: stop everything."""
+
+
+def _install_stop_signals() -> None:
+    """The first signal stops the suite; later ones (make and uv forward theirs too) are ignored."""
+    def stop(signum, frame) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        raise Stop(signal.Signals(signum).name)
+
+    # Set explicitly: a background job of a non-interactive shell starts with SIGINT ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+
+
+def supervise(stack: LocalStack, services: list[Service]) -> None:
+    """Stay in the foreground until a stop signal, restarting whatever dies."""
+    watched = [Watched(f"service {s.name} ({s.url})", s, s.log_path) for s in services]
+    watched += [Watched(name, stack.part(name), getattr(stack.part(name), "log_path", None))
+                for name in stack.started]
+    supervisor = Supervisor(watched, say=lambda line: print(line, file=sys.stderr, flush=True))
     while True:
-        for service in services:
-            if service.process is not None and service.process.poll() is not None:
-                print(f"\nservice {service.name} exited with code {service.process.returncode}"
-                      f"{proc.tail_note(service.log_path)}", file=sys.stderr)
-                return 1
-        for name in stack.started:
-            part = stack.part(name)
-            if not part.running:
-                print(f"\n{name} stopped unexpectedly{proc.tail_note(part.log_path)}", file=sys.stderr)
-                return 1
-        time.sleep(1)
+        supervisor.check(time.monotonic())
+        time.sleep(0.5)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--infra-only", action="store_true", help="start only the infrastructure")
+    parser.add_argument("--processes", type=int, default=int(os.environ.get("DUO_PROCESSES", "1")),
+                        help="processes per service (default: $DUO_PROCESSES or 1)")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: $DUO_RUN_DIR or .run/")
     parser.add_argument("--kafka-port", type=int, default=None)
     parser.add_argument("--mongo-port", type=int, default=None)
@@ -156,43 +220,54 @@ def main(argv: list[str] | None = None) -> int:
     for name, port in SERVICES.items():
         parser.add_argument(f"--{name}-port", type=int, default=port)
     args = parser.parse_args(argv)
+    if not 1 <= args.processes <= 8:
+        parser.error("--processes (DUO_PROCESSES) must be between 1 and 8")
 
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGHUP, _terminate)
-    data_dir = (args.data_dir or run_dir()).resolve()
-    logs = data_dir / "logs"
-    print(f"DUO suite: local infrastructure (cache {cache_dir()}, data {data_dir})", flush=True)
-    stack = LocalStack(data_dir=data_dir, kafka_port=args.kafka_port, mongo_port=args.mongo_port,
-                       smtp_port=args.smtp_port, progress=lambda line: print(line, flush=True))
+    _install_stop_signals()
     services: list[Service] = []
-    began = time.monotonic()
+    stack: LocalStack | None = None
     try:
+        data_dir = (args.data_dir or run_dir()).resolve()
+        logs = data_dir / "logs"
+        print(f"DUO suite: local infrastructure (cache {cache_dir()}, data {data_dir})", flush=True)
+        stack = LocalStack(data_dir=data_dir, kafka_port=args.kafka_port, mongo_port=args.mongo_port,
+                           smtp_port=args.smtp_port, durable_store=True,
+                           progress=lambda line: print(line, flush=True))
+        began = time.monotonic()
         stack.start()
-        infra_seconds = time.monotonic() - began
-        print(f"infrastructure ready in {infra_seconds:.1f}s: Kafka {stack.kafka_bootstrap}, "
+        print(f"infrastructure ready in {time.monotonic() - began:.1f}s: Kafka {stack.kafka_bootstrap}, "
               f"MongoDB protocol {stack.mongo_url}, SMTP {stack.smtp.host}:{stack.smtp.port} "
               f"(mail in {stack.smtp.maildir})", flush=True)
         if not args.infra_only:
-            print("starting the services", flush=True)
+            print(f"starting the services ({args.processes} process{'es' if args.processes > 1 else ''} each)",
+                  flush=True)
             suite_began = time.monotonic()
             ports = {name: getattr(args, f"{name}_port") for name in SERVICES}
-            services = start_services(stack, ports, logs)
+            services = start_services(stack, ports, logs, args.processes)
             print(f"suite ready in {time.monotonic() - suite_began:.1f}s "
                   f"({time.monotonic() - began:.1f}s with the infrastructure); "
                   f"logs in {logs}", flush=True)
         print("Ctrl-C stops everything.", flush=True)
-        return watch(stack, services)
-    except KeyboardInterrupt:
+        supervise(stack, services)
+        return 0
+    except Stop as signal_name:
+        print(f"\n{signal_name}: stopping ...", flush=True)
+        return 0
+    except KeyboardInterrupt:  # only if a signal slipped in before the handlers (never after)
         print("\nstopping ...", flush=True)
         return 0
     except InfraError as error:
         print(f"\nFAILED: {error}", file=sys.stderr, flush=True)
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # let the shutdown finish
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # let the shutdown finish
         stop_services(services)
-        stack.stop()
+        if stack is not None:
+            try:
+                stack.stop()
+            except InfraError as error:
+                print(f"  {error}", file=sys.stderr, flush=True)
         print("everything stopped.", flush=True)
 
 

@@ -24,30 +24,44 @@ class ServiceProcess(Service):
 
 @dataclass
 class Suite:
-    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    """Every process of every service; `suite[name]` is a service's first process."""
+
+    processes: dict[str, list[ServiceProcess]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> ServiceProcess:
-        return self.services[name]
+        return self.processes[name][0]
+
+    @property
+    def services(self) -> dict[str, ServiceProcess]:
+        return {name: processes[0] for name, processes in self.processes.items()}
+
+    def all(self) -> list[ServiceProcess]:
+        return [p for processes in self.processes.values() for p in processes]
 
     def stop(self) -> None:
-        for service in self.services.values():
+        for service in self.all():
             service.stop()
 
 
-def start_suite(base_env: dict[str, str], log_dir: Path, smtp_port: int | None = None) -> Suite:
+def start_suite(base_env: dict[str, str], log_dir: Path, smtp_port: int | None = None,
+                processes: int = 1, env_for: dict[str, dict[str, str]] | None = None) -> Suite:
+    """`processes` per service, sharing the service's database and consumer group, as in production;
+    `env_for[name]` adds settings to one service's processes."""
     suite = Suite()
     run_id = base_env.get("DUO_RUN_ID", "run")
     for name in SERVICES:
-        port = free_port()
-        env = {**os.environ, **base_env, "DUO_HTTP_PORT": str(port), "DUO_MONGO_DB": f"duo_{name}_{run_id}",
-               "PYTHONPATH": str(REPO)}
-        if smtp_port is not None:
-            env["DUO_SMTP_PORT"] = str(smtp_port)
-        suite.services[name] = ServiceProcess(name, port, env, log_dir / f"{name}.log")
+        for k in range(1, processes + 1):
+            port = free_port()
+            env = {**os.environ, **base_env, **(env_for or {}).get(name, {}), "DUO_HTTP_PORT": str(port),
+                   "DUO_MONGO_DB": f"duo_{name}_{run_id}", "PYTHONPATH": str(REPO)}
+            if smtp_port is not None:
+                env["DUO_SMTP_PORT"] = str(smtp_port)
+            log = log_dir / (f"{name}.log" if k == 1 else f"{name}-{k}.log")
+            suite.processes.setdefault(name, []).append(ServiceProcess(name, port, env, log))
     try:
-        for service in suite.services.values():
+        for service in suite.all():
             service.start()
-        for service in suite.services.values():
+        for service in suite.all():
             service.wait_ready()
     except Exception:
         suite.stop()
