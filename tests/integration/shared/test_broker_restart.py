@@ -78,9 +78,9 @@ async def test_writes_go_on_while_kafka_is_down_and_every_event_arrives_once_in_
     try:
         await eventually(lambda: all_committed(local_stack.kafka_bootstrap, consumer.runtime.consumer.group_id,
                                                prefix + TOPIC), timeout=120, what="the consumer to commit every offset")
+        in_view, wrong_duos = check_view(await view_counts(consumer.runtime.db[VIEW]), writer.sent)
     finally:
         await consumer.stop()
-    in_view, wrong_duos = check_view(await view_counts(consumer.runtime.db[VIEW]), writer.sent)
     print("\n" + counts.line("broker restart", written_while_down=written_while_down,
                              waiting_while_down=waiting_while_down, applied=len(consumer.applied),
                              repeats_ignored=len(consumer.repeats), in_view=in_view))
