@@ -1,6 +1,6 @@
 # DUO suite: one entry point for people and CI. Every target makes sure uv is there first
 # (installing uv 0.13.9 into the cache if it is not on PATH) and the workspace is synced from
-# uv.lock. Downloads (uv, Kafka's jars, FerretDB's build, the compose schema) are cached in
+# uv.lock. Downloads (uv, Kafka's jars, the compose schema) are cached in
 # $(DUO_CACHE_DIR), ~/.cache/duo-suite unless set.
 
 SHELL := /bin/bash
@@ -21,13 +21,13 @@ PYTEST_ARGS ?=
 .PHONY: help run infra test provision bench events-docs token sync ensure-uv clean-data
 
 help:
-	@echo "make run          the whole suite locally: Kafka, FerretDB, SMTP sink and the four services"
+	@echo "make run          the whole suite locally: Kafka, SecantusDB, SMTP sink and the four services (DUO_PROCESSES=2: two processes each)"
 	@echo "make test         every test: unit, integration, end-to-end (PYTEST_ARGS=... to pass options)"
-	@echo "make infra        only the infrastructure (Kafka, FerretDB, SMTP sink), in the foreground"
+	@echo "make infra        only the infrastructure (Kafka, SecantusDB, SMTP sink), in the foreground"
 	@echo "make bench        every benchmark in bench/"
 	@echo "make events-docs  the events' JSON Schema and AsyncAPI documents"
 	@echo "make token        a bearer token (ROLE=coordinator BRANCHES=brussels)"
-	@echo "make provision    fetch Kafka, build FerretDB, fetch the compose schema into the cache"
+	@echo "make provision    fetch Kafka and the compose schema into the cache, check the local store is installed"
 	@echo "make clean-data   delete the local run's data (.run/)"
 
 # uv: the one on PATH, else 0.13.9 installed from PyPI into the cache.
