@@ -17,6 +17,9 @@ RUN := $(UV) run --no-sync
 ROLE ?= coordinator
 BRANCHES ?= brussels
 PYTEST_ARGS ?=
+# Two pytest workers, each with its own Kafka, store and SMTP sink: most tests wait on I/O, so two
+# run side by side on 2 cores. A test file stays on one worker (its fixtures are shared within it).
+PYTEST_WORKERS ?= 2
 
 .PHONY: help run infra test provision bench events-docs token sync ensure-uv clean-data
 
@@ -58,7 +61,7 @@ infra: sync
 	$(RUN) python -m infra.run --infra-only
 
 test: provision
-	$(RUN) pytest tests $(PYTEST_ARGS)
+	$(RUN) pytest tests -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: sync
 	@found=0; \

@@ -31,8 +31,14 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from shared.observability.logging import RepeatLimiter
+
+# Property tests check what is true, never how fast: no per-example deadline and no "input
+# generation is slow" failure when the 2-core machine is busy (both failed runs under load).
+settings.register_profile("duo", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("duo")
 
 # While a fault test holds Kafka down, aiokafka logs "Unable connect" thousands of times a
 # second; the services cut that with the JSON handler's RepeatLimiter, the test process here.

@@ -9,12 +9,13 @@ from services.intake.domain.branches import BranchRules
 from services.intake.domain.participants import MenteeApplication, MentorApplication, Person
 
 MIGRATION_BACKGROUNDS = frozenset({"self", "parent", "grandparent"})
+OLDEST_PLAUSIBLE_AGE = 110  # a birth date further back is a typing error, not a person
 
 
 def check_mentee(application: MenteeApplication, rules: BranchRules, registered_on: date) -> list[Refusal]:
     refusals = _common(application, rules, registered_on, rules.mentee_min_level)
-    age = age_on(application.birth_date, registered_on)
-    if not rules.mentee_min_age <= age <= rules.mentee_max_age:
+    age = _age(refusals, application, registered_on)
+    if age is not None and not rules.mentee_min_age <= age <= rules.mentee_max_age:
         refusals.append(Refusal("mentee.age_range",
                                 f"Mentees are {rules.mentee_min_age} to {rules.mentee_max_age} years old when they "
                                 f"register; this person is {age}.", "birth_date"))
@@ -34,8 +35,8 @@ def check_mentee(application: MenteeApplication, rules: BranchRules, registered_
 
 def check_mentor(application: MentorApplication, rules: BranchRules, registered_on: date) -> list[Refusal]:
     refusals = _common(application, rules, registered_on, rules.mentor_min_level)
-    age = age_on(application.birth_date, registered_on)
-    if age < rules.mentor_min_age:
+    age = _age(refusals, application, registered_on)
+    if age is not None and age < rules.mentor_min_age:
         refusals.append(Refusal("mentor.min_age", f"Mentors are {rules.mentor_min_age} or older; this person is {age}.",
                                 "birth_date"))
     if not application.volunteer:
@@ -46,6 +47,13 @@ def check_mentor(application: MentorApplication, rules: BranchRules, registered_
     return refusals
 
 
+def _age(refusals: list[Refusal], person: Person, registered_on: date) -> int | None:
+    """The age on registration, or None when the birth date itself was refused (no age to judge)."""
+    if any(r.field == "birth_date" for r in refusals):
+        return None
+    return age_on(person.birth_date, registered_on)
+
+
 def _common(person: Person, rules: BranchRules, registered_on: date, min_level: str) -> list[Refusal]:
     refusals: list[Refusal] = []
     if not person.consent:
@@ -54,6 +62,9 @@ def _common(person: Person, rules: BranchRules, registered_on: date, min_level: 
                                 "consent"))
     if person.birth_date >= registered_on:
         refusals.append(Refusal("birth_date.future", "The birth date must be in the past.", "birth_date"))
+    elif age_on(person.birth_date, registered_on) > OLDEST_PLAUSIBLE_AGE:
+        refusals.append(Refusal("birth_date.implausible", f"A birth date more than {OLDEST_PLAUSIBLE_AGE} years ago "
+                                "is not plausible; check the year.", "birth_date"))
     if person.country != rules.country:
         refusals.append(Refusal("address.country", f"Branch {rules.branch} registers people living in "
                                 f"{rules.country}.", "country"))

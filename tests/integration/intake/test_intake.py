@@ -55,6 +55,8 @@ async def test_registration_publishes_profile_and_contact_on_separate_topics(int
     ({"birth_date": "1980-01-01"}, "birth_date", "mentee.age_range"),
     ({"postcode": "ABCD"}, "postcode", "address.postcode"),
     ({"right_to_work": False}, "right_to_work", "mentee.right_to_work"),
+    ({"birth_date": "2030-03-14"}, "birth_date", "birth_date.future"),  # was a 500 (age of the unborn)
+    ({"birth_date": "0001-01-01"}, "birth_date", "birth_date.implausible"),
 ])
 async def test_a_refused_registration_names_field_and_rule_and_writes_nothing(intake, change, field, rule):
     before = await intake.participants.count_documents({})
@@ -129,3 +131,10 @@ async def test_another_branch_cannot_see_or_change_this_branch_data(intake):
     assert (await intake.delete(f"/branches/antwerp/participants/{mentee_id}", headers=antwerp)).status_code == 404
     assert (await intake.get(f"/branches/brussels/participants/{mentee_id}",
                              headers=auth("national", ()))).status_code == 200
+
+
+@pytest.mark.parametrize("birth_date, rule", [("2030-03-14", "birth_date.future"), ("0001-01-01", "birth_date.implausible")])
+async def test_a_mentor_with_an_impossible_birth_date_is_refused_not_failed(intake, birth_date, rule):
+    r = await intake.post("/branches/brussels/mentors", json=mentor(birth_date=birth_date))
+    assert r.status_code == 422, r.text
+    assert [(e["field"], e["rule"]) for e in r.json()["errors"]] == [("birth_date", rule)]

@@ -112,3 +112,17 @@ def test_refusals_match_exactly_the_broken_conditions(consent, right, registered
     if background == "none":
         expected.add("mentee.migration_background")
     assert rules_of(check_mentee(application, rules, TODAY)) == expected
+
+
+@pytest.mark.parametrize("check, person", [(check_mentee, mentee), (check_mentor, mentor)])
+@pytest.mark.parametrize("birth_date, rule", [(date(2030, 3, 14), "birth_date.future"),
+                                              (TODAY, "birth_date.future"),
+                                              (date(1, 1, 1), "birth_date.implausible"),
+                                              (date(1915, 11, 24), "birth_date.implausible")])
+def test_an_impossible_birth_date_is_refused_on_its_field_without_an_age_rule(check, person, birth_date, rule):
+    refusals = check(person(birth_date=birth_date), BRUSSELS, TODAY)
+    assert [(r.rule, r.field) for r in refusals] == [(rule, "birth_date")]
+
+
+def test_the_oldest_plausible_birth_date_is_judged_by_the_age_rules():
+    assert check_mentor(mentor(birth_date=date(1916, 11, 25)), BRUSSELS, TODAY) == []
