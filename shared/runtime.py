@@ -78,46 +78,32 @@ class ServiceRuntime:
 
     async def _prepare_database(self) -> None:
         """Create the collections and indexes, waiting for the database if it is not up yet."""
-        wait = 0.5
-        while True:
-            try:
-                existing = set(await self.db.list_collection_names())
-                for name, indexes in self.collections.items():
-                    if name not in existing:
-                        try:
-                            await self.db.create_collection(name)
-                        except CollectionInvalid:  # another process of this service made it first
-                            pass
-                    if indexes:
-                        await self.db[name].create_indexes(indexes)
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                log.warning("the database is not reachable yet; retrying",
-                            extra={"error": type(error).__name__, "retry_in_s": wait})
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, 10.0)
+        async def create() -> None:
+            existing = set(await self.db.list_collection_names())
+            for name, indexes in self.collections.items():
+                if name not in existing:
+                    try:
+                        await self.db.create_collection(name)
+                    except CollectionInvalid:  # another process of this service made it first
+                        pass
+                if indexes:
+                    await self.db[name].create_indexes(indexes)
+
+        await _until_done("the database", create)
 
     async def _connect(self) -> None:
-        wait = 0.5
-        while True:
+        async def connect() -> None:
+            await ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions,
+                                self.settings.topic_prefix)
+            await self.broker.start()
+
+        async def reset() -> None:
             try:
-                await ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions,
-                                    self.settings.topic_prefix)
-                await self.broker.start()
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                log.warning("Kafka is not reachable yet; retrying",
-                            extra={"error": type(error).__name__, "retry_in_s": wait})
-                try:
-                    await self.broker.stop()
-                except Exception:
-                    pass
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, 10.0)
+                await self.broker.stop()
+            except Exception:
+                pass
+
+        await _until_done("Kafka", connect, after_failure=reset)
         self.kafka_connected.set()
         self.relay.start()
         log.info("connected to Kafka")
@@ -145,3 +131,21 @@ class ServiceRuntime:
 
     async def kafka_ready(self) -> bool:
         return self.kafka_connected.is_set() and await self.broker.ping(timeout=2.0)
+
+
+async def _until_done(what: str, attempt: Callable[[], Awaitable[None]],
+                      after_failure: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Try until it works, waiting 0.5 s, then twice as long each time, at most 10 s."""
+    wait = 0.5
+    while True:
+        try:
+            return await attempt()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning(f"{what} is not reachable yet; retrying",
+                        extra={"error": type(error).__name__, "retry_in_s": wait})
+            if after_failure is not None:
+                await after_failure()
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 10.0)
