@@ -14,9 +14,9 @@ import numpy as np
 
 from services.matching.domain.candidates import Mentee, Mentor
 from services.matching.domain.scoring import (
-    CONVERSATION_LEVEL, ENOUGH_SLOTS, Weights, distance_fit, sector_fit,
+    ENOUGH_SLOTS, Weights, conversation_languages, distance_fit, sector_fit,
 )
-from shared.vocabulary import SLOTS, area_distance_km, level_rank
+from shared.vocabulary import SLOTS, area_distance_km
 
 _BLOCK_ROWS = 256  # mentees per block: keeps temporaries small and cache-friendly
 # Each mentor's best mentee in every group of this many enters the candidate graph (smaller
@@ -111,10 +111,6 @@ def _shared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return count
 
 
-def _speakable(person: Mentee | Mentor) -> set[str]:
-    return {c for c, lvl in person.languages.items() if level_rank(lvl) >= CONVERSATION_LEVEL}
-
-
 class PoolEncoding:
     """The pool's attributes as matrices and per-component point tables over a shared vocabulary."""
 
@@ -134,8 +130,8 @@ class PoolEncoding:
             self.targets[i, :len(mentee.sectors)] = [sectors[s] for s in mentee.sectors]
 
         codes = {c: i for i, c in enumerate(sorted({c for p in [*mentees, *mentors] for c in p.languages}))}
-        self.speaks, self.speaks_mentor = _bits([_speakable(e) for e in mentees], codes), \
-            _bits([_speakable(o) for o in mentors], codes)
+        self.speaks, self.speaks_mentor = _bits([conversation_languages(e) for e in mentees], codes), \
+            _bits([conversation_languages(o) for o in mentors], codes)
         self.language_points = np.array([0.0, points["language"]])  # by shared language: fit 0 or 1
 
         areas = sorted({p.postcode_area for p in [*mentees, *mentors]})

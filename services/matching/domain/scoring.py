@@ -70,14 +70,19 @@ def round_score(value: float) -> float:
     return math.floor(value * 10 + 0.5) / 10
 
 
-def score_pair(mentee: Mentee, mentor: Mentor, weights: Weights) -> ScoredPair:
-    fits = {
+def component_fits(mentee: Mentee, mentor: Mentor) -> dict[str, tuple[float, str]]:
+    """Each component's fit (0..1) with its reason in words."""
+    return {
         "sector": _sector(mentee, mentor),
         "language": _language(mentee, mentor),
         "distance": _distance(mentee, mentor),
         "availability": _availability(mentee, mentor),
         "preferences": _preferences(mentee, mentor),
     }
+
+
+def score_pair(mentee: Mentee, mentor: Mentor, weights: Weights) -> ScoredPair:
+    fits = component_fits(mentee, mentor)
     points = weights.points()
     total = 0.0
     for name in COMPONENTS:  # fixed order: score_matrix adds in the same order
@@ -114,6 +119,11 @@ def _sector(mentee: Mentee, mentor: Mentor) -> tuple[float, str]:
     years = mentor.experience[best]
     unit = "year" if years == 1 else "years"
     return sector_fit(years), f"{years} {unit} in {sector_label(best)}; targets {sector_label(best)}"
+
+
+def conversation_languages(person: Mentee | Mentor) -> set[str]:
+    """Languages spoken at B1 or above: enough to carry a weekly conversation."""
+    return {code for code, level in person.languages.items() if level_rank(level) >= CONVERSATION_LEVEL}
 
 
 def _language(mentee: Mentee, mentor: Mentor) -> tuple[float, str]:
