@@ -63,9 +63,9 @@ def candidate_pairs(mentees: Sequence[Mentee], mentors: Sequence[Mentor], weight
         cols = _best_in_groups(totals, width)  # mentees x groups
         local = [np.repeat(np.arange(totals.shape[0]), cols.shape[1]), cols.ravel()]
         if width > 1:
-            best = _best_in_groups(totals.T, height)  # mentors x groups
+            best = _best_rows_in_groups(totals, height)  # groups x mentors
             local = [np.concatenate((local[0], best.ravel())),
-                     np.concatenate((local[1], np.repeat(np.arange(m), best.shape[1])))]
+                     np.concatenate((local[1], np.tile(np.arange(m), best.shape[0])))]
         scores = rounded(totals[local[0], local[1]])
         ok = scores >= minimum_score
         found.append((local[0][ok] + rows.start, local[1][ok], scores[ok]))
@@ -87,6 +87,26 @@ def _best_in_groups(values: np.ndarray, width: int) -> np.ndarray:
     return np.concatenate(parts, axis=1)
 
 
+def _best_rows_in_groups(values: np.ndarray, height: int) -> np.ndarray:
+    """Row index of each column's maximum within each run of `height` rows (the last run may
+    be shorter), as a running maximum over rows: no transposed copy of the block."""
+    groups = -(-values.shape[0] // height)
+    best = np.full((groups, values.shape[1]), -np.inf)
+    where = np.zeros((groups, values.shape[1]), dtype=np.intp)
+    starts = np.arange(groups) * height
+    for r in range(height):
+        rows = starts + r
+        if rows[-1] >= values.shape[0]:  # the short last run has no row r
+            rows, head = rows[:-1], slice(0, groups - 1)
+        else:
+            head = slice(0, groups)
+        candidate = values[rows]
+        better = candidate > best[head]
+        np.copyto(best[head], candidate, where=better)
+        np.copyto(where[head], rows[:, None], where=better)
+    return where
+
+
 def rounded(totals: np.ndarray) -> np.ndarray:
     """Half-up to one decimal, as round_score does for one pair."""
     return np.floor(totals * 10 + 0.5) / 10
@@ -95,17 +115,15 @@ def rounded(totals: np.ndarray) -> np.ndarray:
 def _bits(items: Sequence[Collection[str]], index: dict[str, int]) -> np.ndarray:
     """Each item's set as bits in 64-bit words (people x words): overlaps are then a bitwise
     and, with no BLAS call (whose threads only contend on a busy machine at these sizes)."""
-    words = np.zeros((len(items), max(1, -(-len(index) // 64))), dtype=np.uint64)
-    for row, values in enumerate(items):
-        for value in values:
-            word, bit = divmod(index[value], 64)
-            words[row, word] |= np.uint64(1 << bit)
-    return words
+    words = max(1, -(-len(index) // 64))
+    masks = [sum(1 << index[value] for value in values) for values in items]
+    return np.array([[(mask >> (64 * w)) & 0xFFFF_FFFF_FFFF_FFFF for w in range(words)] for mask in masks],
+                    dtype=np.uint64).reshape(len(items), words)
 
 
 def _shared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """How many items each of a's rows shares with each of b's (rows x columns)."""
-    count = np.bitwise_count(a[:, None, 0] & b[None, :, 0]).astype(np.intp)
+    """How many items each of a's rows shares with each of b's (rows x columns), as small ints."""
+    count = np.bitwise_count(a[:, None, 0] & b[None, :, 0])
     for word in range(1, a.shape[1]):
         count += np.bitwise_count(a[:, None, word] & b[None, :, word])
     return count
@@ -132,7 +150,7 @@ class PoolEncoding:
         codes = {c: i for i, c in enumerate(sorted({c for p in [*mentees, *mentors] for c in p.languages}))}
         self.speaks, self.speaks_mentor = _bits([conversation_languages(e) for e in mentees], codes), \
             _bits([conversation_languages(o) for o in mentors], codes)
-        self.language_points = np.array([0.0, points["language"]])  # by shared language: fit 0 or 1
+        self.language_points = points["language"]  # with a shared language (fit 1), else nothing
 
         areas = sorted({p.postcode_area for p in [*mentees, *mentors]})
         where = {a: i for i, a in enumerate(areas)}
@@ -170,10 +188,9 @@ class PoolEncoding:
         total = self.sector_points[targets[:, 0]]  # a gathered copy: safe to add into
         for t in range(1, targets.shape[1]):  # best targeted sector
             np.maximum(total, self.sector_points[targets[:, t]], out=total)
-        total += self.language_points[np.minimum(_shared(self.speaks[rows], self.speaks_mentor), 1)]
+        np.add(total, self.language_points, out=total, where=_shared(self.speaks[rows], self.speaks_mentor) > 0)
         total += self.distance_points[self.mentee_area[rows]]
         total += self.availability_points[_shared(self.free[rows], self.free_mentor)]
-        offered = _shared(self.wanted[rows], self.offered)
-        offered += self.asked[rows]
+        offered = self.asked[rows] + _shared(self.wanted[rows], self.offered)
         total += self.preference_points[offered]
         return total

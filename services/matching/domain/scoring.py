@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, fields
 from services.matching.domain.candidates import Mentee, Mentor
 from shared.rules import Refusal, RuleBroken
 from shared.vocabulary import (
-    SLOTS, SUPPORT_LABELS, area_distance_km, known_area, language_name, level_rank,
+    CEFR_LEVELS, SLOTS, SUPPORT_LABELS, area_distance_km, known_area, language_name, level_rank,
 )
 
 COMPONENTS = ("sector", "language", "distance", "availability", "preferences")
@@ -121,9 +121,12 @@ def _sector(mentee: Mentee, mentor: Mentor) -> tuple[float, str]:
     return sector_fit(years), f"{years} {unit} in {sector_label(best)}; targets {sector_label(best)}"
 
 
+_CONVERSATIONAL = frozenset(level for level in CEFR_LEVELS if level_rank(level) >= CONVERSATION_LEVEL)
+
+
 def conversation_languages(person: Mentee | Mentor) -> set[str]:
     """Languages spoken at B1 or above: enough to carry a weekly conversation."""
-    return {code for code, level in person.languages.items() if level_rank(level) >= CONVERSATION_LEVEL}
+    return {code for code, level in person.languages.items() if level in _CONVERSATIONAL}
 
 
 def _language(mentee: Mentee, mentor: Mentor) -> tuple[float, str]:
