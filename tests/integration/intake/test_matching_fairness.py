@@ -5,32 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-import pytest
-
 from shared.events import new_envelope
 from shared.events.matching import DuoFormed
-from services.intake.bootstrap import build_app
-from services.intake.settings import IntakeSettings
 from tests.e2e.people import mentee
-from tests.integration.services.producing import Feed, service_connected
-from tests.suite import auth, in_process, isolated_env
+from tests.suite import auth
 
 TODAY = date.today()
 AS_OF = TODAY + timedelta(days=40)  # every mentee below had the whole 30 days
 FRENCH = {"code": "fr", "level": "B2"}
-
-
-@pytest.fixture
-async def intake(kafka_bootstrap, mongo_url, fresh_db_name, monkeypatch):
-    env = isolated_env(kafka_bootstrap, mongo_url)
-    for name, value in {**env, "DUO_MONGO_DB": fresh_db_name}.items():
-        monkeypatch.setenv(name, value)
-    app = build_app(IntakeSettings())
-    async with in_process(app) as http, Feed(kafka_bootstrap, env["DUO_TOPIC_PREFIX"]) as feed:
-        http.headers.update(auth("coordinator", ("brussels",)))
-        await service_connected(app)
-        http.feed = feed
-        yield http
 
 
 async def register(http, count: int, language: str) -> list[str]:
