@@ -1,68 +1,81 @@
-"""Optimal assignment of a whole waiting pool against the greedy baseline, on synthetic branches.
+"""A whole branch pool assigned at once: the service's sparse optimum against the dense optimum
+over every pair and against greedy matching, on the same synthetic pools.
 
-Run: uv run --no-sync python -m bench.matching_assignment [--sizes 500,2000,5000]
+Run: uv run --no-sync python -m bench.matching_assignment [--sizes 500,2000,5000] [--per-mentee 24]
 
-For each pool size (mentors = 60% of mentees, fixed seed) it times propose_round (scoring
-included) and greedy_round (scoring included too, so the two are comparable), then reruns
-each under tracemalloc for peak memory. Times and memory are measured in separate runs, since
-tracing slows Python code. tracemalloc sees Python and NumPy allocations, not the C++
-working memory inside scipy's linear_sum_assignment.
+For each pool size (mentors = 60% of mentees, fixed seed) it times, scoring included (wall
+seconds, and CPU seconds of the one-threaded process, the fairer figure on a shared machine):
+propose_round (what the service runs: each mentee's best mentors as a sparse graph, solved
+with scipy's min_weight_full_bipartite_matching), dense_round (every pair, scipy's
+linear_sum_assignment) and greedy_round. Peak memory is each one's maximum resident set
+size (ru_maxrss: Python, NumPy and scipy's native memory alike), measured in a fresh
+subprocess per size and method, so one run's memory never hides another's; the pool's
+generation is part of that peak and printed alone as "pool MB".
 """
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import subprocess
+import sys
 import time
-import tracemalloc
 from collections.abc import Callable
 
-from services.matching.domain.assignment import greedy_round, propose_round, total_score
-from services.matching.domain.scoring import Weights, score_matrix
+from services.matching.domain.assignment import PER_MENTEE, dense_round, greedy_round, propose_round, total_score
 from synthetic.branches import generate_branch
 
 MENTOR_RATIO = 0.6
 SEED = 2025
+METHODS = ("pool", "sparse", "dense", "greedy")
 
 
-def _timed(run: Callable[[], object]) -> tuple[object, float]:
-    start = time.perf_counter()
-    result = run()
-    return result, time.perf_counter() - start
+def _round(method: str, per_mentee: int) -> Callable[..., list]:
+    if method == "sparse":
+        return lambda *args: propose_round(*args, per_mentee=per_mentee)
+    return {"dense": dense_round, "greedy": greedy_round, "pool": lambda *args: []}[method]
 
 
-def _peak_mb(run: Callable[[], object]) -> float:
-    tracemalloc.start()
-    try:
-        run()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
-
-
-def measure(size: int, branch: str, minimum: float) -> dict[str, float]:
+def _run(method: str, size: int, branch: str, minimum: float, per_mentee: int) -> dict[str, float]:
+    """One method on one pool, in this process: seconds, pairs, total score, peak RSS."""
+    from services.matching.domain.scoring import Weights
     pool = generate_branch(branch, mentees=size, mentor_ratio=MENTOR_RATIO, seed=SEED)
-    weights = Weights()
-    args = (pool.mentees, pool.mentors, weights, minimum)
-    _, scoring_s = _timed(lambda: score_matrix(pool.mentees, pool.mentors, weights))
-    optimal, optimal_s = _timed(lambda: propose_round(*args))
-    greedy, greedy_s = _timed(lambda: greedy_round(*args))
-    optimal_total, greedy_total = total_score(optimal), total_score(greedy)
+    start, cpu = time.perf_counter(), time.process_time()
+    pairs = _round(method, per_mentee)(pool.mentees, pool.mentors, Weights(), minimum)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu": cpu, "pairs": len(pairs), "total": total_score(pairs),
+            "capacity": sum(o.capacity for o in pool.mentors), "mentors": len(pool.mentors),
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def measure(size: int, branch: str, minimum: float, per_mentee: int) -> dict[str, float]:
+    found = {}
+    for method in METHODS:
+        command = [sys.executable, "-m", "bench.matching_assignment", "--one", method, "--sizes", str(size),
+                   "--branch", branch, "--minimum", str(minimum), "--per-mentee", str(per_mentee)]
+        found[method] = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    sparse, dense, greedy = found["sparse"], found["dense"], found["greedy"]
     return {
-        "mentees": size, "mentors": len(pool.mentors), "capacity": sum(o.capacity for o in pool.mentors),
-        "scoring_s": scoring_s, "optimal_s": optimal_s, "greedy_s": greedy_s,
-        "optimal_mb": _peak_mb(lambda: propose_round(*args)), "greedy_mb": _peak_mb(lambda: greedy_round(*args)),
-        "optimal_pairs": len(optimal), "greedy_pairs": len(greedy),
-        "optimal_total": optimal_total, "greedy_total": greedy_total,
-        "gain_pct": 100 * (optimal_total - greedy_total) / greedy_total if greedy_total else 0.0,
+        "mentees": size, "mentors": sparse["mentors"], "capacity": sparse["capacity"],
+        "sparse_s": sparse["seconds"], "dense_s": dense["seconds"], "greedy_s": greedy["seconds"],
+        "sparse_cpu": sparse["cpu"], "dense_cpu": dense["cpu"],
+        "pool_mb": found["pool"]["peak_mb"], "sparse_mb": sparse["peak_mb"], "dense_mb": dense["peak_mb"],
+        "greedy_mb": greedy["peak_mb"], "sparse_total": sparse["total"], "dense_total": dense["total"],
+        "greedy_total": greedy["total"], "pairs": sparse["pairs"],
+        "gap_pct": 100 * (dense["total"] - sparse["total"]) / dense["total"] if dense["total"] else 0.0,
+        "gain_pct": 100 * (sparse["total"] - greedy["total"]) / greedy["total"] if greedy["total"] else 0.0,
     }
 
 
 COLUMNS = (
     ("mentees", "{:>7}", "mentees"), ("mentors", "{:>7}", "mentors"), ("capacity", "{:>8}", "capacity"),
-    ("scoring_s", "{:>9.2f}", "score s"), ("optimal_s", "{:>9.2f}", "optimal s"), ("greedy_s", "{:>8.2f}", "greedy s"),
-    ("optimal_mb", "{:>10.1f}", "optimal MB"), ("greedy_mb", "{:>9.1f}", "greedy MB"),
-    ("optimal_pairs", "{:>9}", "opt pairs"), ("greedy_pairs", "{:>9}", "grd pairs"),
-    ("optimal_total", "{:>11.1f}", "opt total"), ("greedy_total", "{:>11.1f}", "grd total"),
-    ("gain_pct", "{:>+7.2f}", "gain %"),
+    ("sparse_s", "{:>8.2f}", "sparse s"), ("sparse_cpu", "{:>8.2f}", "sparse cpu s"),
+    ("dense_s", "{:>7.2f}", "dense s"), ("dense_cpu", "{:>7.2f}", "dense cpu s"), ("greedy_s", "{:>8.2f}", "greedy s"),
+    ("pool_mb", "{:>7.0f}", "pool MB"), ("sparse_mb", "{:>9.0f}", "sparse MB"), ("dense_mb", "{:>8.0f}", "dense MB"),
+    ("greedy_mb", "{:>9.0f}", "greedy MB"), ("pairs", "{:>6}", "pairs"),
+    ("sparse_total", "{:>11.1f}", "sparse total"), ("dense_total", "{:>11.1f}", "dense total"),
+    ("greedy_total", "{:>11.1f}", "greedy total"), ("gap_pct", "{:>7.3f}", "gap to dense %"),
+    ("gain_pct", "{:>+7.2f}", "gain over greedy %"),
 )
 
 
@@ -76,17 +89,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="500,2000,5000", help="mentees per pool, comma separated")
     parser.add_argument("--branch", default="brussels")
     parser.add_argument("--minimum", type=float, default=50.0, help="minimum score of a proposal")
+    parser.add_argument("--per-mentee", type=int, default=PER_MENTEE, help="mentors kept per mentee (sparse)")
+    parser.add_argument("--one", choices=METHODS, help=argparse.SUPPRESS)  # the per-method subprocess
     options = parser.parse_args(argv)
     sizes = [int(s) for s in options.sizes.split(",") if s.strip()]
-    print(f"branch {options.branch}, seed {SEED}, mentors = {MENTOR_RATIO:.0%} of mentees, "
-          f"minimum score {options.minimum:g}, default weights; times include scoring")
-    generate_branch(options.branch, mentees=50, seed=SEED)  # warm up imports and BLAS before timing
+    if options.one:
+        print(json.dumps(_run(options.one, sizes[0], options.branch, options.minimum, options.per_mentee)))
+        return
+    print(f"branch {options.branch}, seed {SEED}, mentors = {MENTOR_RATIO:.0%} of mentees, minimum score "
+          f"{options.minimum:g}, default weights, {options.per_mentee} mentors per mentee in the sparse graph; "
+          "times include scoring; MB = peak resident set size of a fresh process (pool MB: the pool alone)")
     header = _header()
     print(header)
     print("-" * len(header))
     for size in sizes:
-        values = measure(size, options.branch, options.minimum)
-        # Align each value under its header cell.
+        values = measure(size, options.branch, options.minimum, options.per_mentee)
         cells = [fmt.format(values[key]).strip().rjust(max(len(fmt.format(0)), len(title)))
                  for key, fmt, title in COLUMNS]
         print(" | ".join(cells), flush=True)

@@ -6,8 +6,11 @@ from fastapi import FastAPI
 from shared.clock import Clock, shifted_today
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
+from services.intake.adapters import first_duos as first_duo_store
+from services.intake.adapters.first_duos import FirstDuos
 from services.intake.adapters.participants import COLLECTION, INDEXES, ParticipantRepository
 from services.intake.entrypoints import api
+from services.intake.entrypoints.consumers import DuoFacts
 from services.intake.settings import IntakeSettings
 from services.intake.use_cases import Intake
 
@@ -17,14 +20,18 @@ PUBLISHES = ["mentee-registered", "mentor-registered", "mentor-trained", "partic
 
 def build_runtime(settings: IntakeSettings | None = None) -> ServiceRuntime:
     return ServiceRuntime(settings or IntakeSettings(), publishes=PUBLISHES, outbox_collections=[COLLECTION],
-                          collections={COLLECTION: INDEXES})
+                          collections={COLLECTION: INDEXES, first_duo_store.COLLECTION: first_duo_store.INDEXES})
 
 
 def build_app(settings: IntakeSettings | None = None, today: Clock | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     today = today or shifted_today(settings.clock_offset_days)
     runtime = build_runtime(settings)
-    app = create_app(runtime, [api.router], title="DUO intake",
-                     description="Registers mentees and mentors, checks eligibility, records mentor training.")
-    app.state.intake = Intake(ParticipantRepository(runtime.db), today)
+    first_duos = FirstDuos(runtime.db)
+    DuoFacts(first_duos).subscribe(runtime.consumer)
+    app = create_app(runtime, [api.router, api.national], title="DUO intake",
+                     description="Registers mentees and mentors, checks eligibility, records mentor training; "
+                                 "audits how long each group of mentees waits for a mentor.")
+    app.state.intake = Intake(ParticipantRepository(runtime.db), first_duos, today,
+                              fairness_minimum_cell=settings.fairness_minimum_cell)
     return app

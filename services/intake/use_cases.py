@@ -18,9 +18,11 @@ from shared.messaging.outbox import Tombstone
 from shared.rules import NotFound, RuleBroken
 from shared.storage import retried_on_conflict
 from shared.vocabulary import age_band, postcode_area
+from services.intake.adapters.first_duos import FirstDuos
 from services.intake.adapters.participants import ParticipantRepository
 from services.intake.domain.branches import rules_for
 from services.intake.domain.eligibility import check_mentee, check_mentor
+from services.intake.domain.fairness import MINIMUM_CELL, FairnessAudit, MenteePath, audit
 from services.intake.domain.participants import MenteeApplication, MentorApplication, Participant, Person
 
 
@@ -35,9 +37,11 @@ class Contact:
 
 
 class Intake:
-    def __init__(self, participants: ParticipantRepository, today: Clock = utc_today) -> None:
-        self.participants = participants
+    def __init__(self, participants: ParticipantRepository, first_duos: FirstDuos, today: Clock = utc_today,
+                 fairness_minimum_cell: int = MINIMUM_CELL) -> None:
+        self.participants, self.first_duos = participants, first_duos
         self.today = today
+        self.fairness_minimum_cell = fairness_minimum_cell
 
     async def register_mentee(self, branch: str, application: MenteeApplication, contact: Contact,
                               support_wanted: list[str]) -> dict[str, Any]:
@@ -121,6 +125,16 @@ class Intake:
         if document is None:
             raise NotFound("participant")
         return document
+
+    async def matching_fairness(self, branch: str | None, as_of: date | None) -> FairnessAudit:
+        """How each group of mentees fares in getting a duo within 30 days: aggregates only."""
+        first = await self.first_duos.in_branch(branch)
+        paths = [MenteePath(date.fromisoformat(doc["registered_on"]), first.get(doc["_id"]), {
+            "age_band": (doc["profile"]["age_band"],),
+            "language": tuple(sorted({lang["code"] for lang in doc["profile"]["languages"]})),
+            "postcode_area": (doc["profile"]["postcode_area"],)})
+            for doc in await self.participants.mentee_groups(branch) if doc.get("profile")]
+        return audit(paths, as_of or self.today(), minimum_cell=self.fairness_minimum_cell)
 
     @staticmethod
     def _event(document: dict[str, Any], payload) -> Envelope:

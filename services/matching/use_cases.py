@@ -18,6 +18,7 @@ from services.matching.domain.assignment import place_newcomer, propose_round
 from services.matching.domain.candidates import Mentee, Mentor, mentee_from_facts, mentor_from_facts
 from services.matching.domain.proposal import Proposal
 from services.matching.domain.scoring import ScoredPair, Weights
+from services.matching.domain.waiting import Waiting, waiting_report
 
 
 class Matching:
@@ -54,7 +55,19 @@ class Matching:
             pair = place_newcomer(mentee, mentors, self.weights(branch), self.minimum_score, declined)
             return None if pair is None else await self._propose(branch, pair)
 
+    async def waiting(self, branch: str) -> list[Waiting]:
+        """Who waits for a proposal, since when, and why none yet."""
+        mentees, trained, untrained, declined = await self._pool(branch)
+        return waiting_report(mentees, trained, untrained, self.weights(branch), self.minimum_score, declined,
+                              self.today())
+
     async def _candidates(self, branch: str) -> tuple[list[Mentee], list[Mentor], set[tuple[str, str]]]:
+        mentees, trained, _, declined = await self._pool(branch)
+        return mentees, [o for o in trained if o.capacity > 0], declined
+
+    async def _pool(self, branch: str) -> tuple[list[Mentee], list[Mentor], list[Mentor], set[tuple[str, str]]]:
+        """Mentees with no open proposal or duo; trained mentors with the capacity they have left
+        (0 when busy); mentors still in training; the declined pairs."""
         open_ = await self.proposals.open_in_branch(branch)
         engaged = {p["mentee_id"] for p in open_}
         load: dict[str, int] = {}
@@ -62,12 +75,11 @@ class Matching:
             load[p["mentor_id"]] = load.get(p["mentor_id"], 0) + 1
         mentees = [mentee_from_facts(doc) for doc in await self.pool.waiting_mentees(branch)
                    if doc["_id"] not in engaged]
-        mentors = []
-        for doc in await self.pool.available_mentors(branch):
-            capacity = int(doc.get("max_active_duos", 1)) - load.get(doc["_id"], 0)
-            if capacity > 0:
-                mentors.append(mentor_from_facts(doc, capacity))
-        return mentees, mentors, await self.proposals.declined_pairs(branch)
+        trained, untrained = [], []
+        for doc in await self.pool.active_mentors(branch):
+            capacity = max(0, int(doc.get("max_active_duos", 1)) - load.get(doc["_id"], 0))
+            (trained if doc.get("trained") else untrained).append(mentor_from_facts(doc, capacity))
+        return mentees, trained, untrained, await self.proposals.declined_pairs(branch)
 
     async def _propose(self, branch: str, pair: ScoredPair) -> dict[str, Any]:
         duo_id = str(uuid.uuid4())

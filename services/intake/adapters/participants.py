@@ -33,3 +33,12 @@ class ParticipantRepository:
         if role:
             query["role"] = role
         return await self.collection.find(query, {"outbox": 0}).sort("_id", 1).limit(limit).to_list()
+
+    async def mentee_groups(self, branch: str | None) -> list[dict[str, Any]]:
+        """Every mentee not erased, with only what the fairness audit groups on."""
+        query: dict[str, Any] = {"role": "mentee", "status": {"$ne": "erased"}}
+        if branch is not None:
+            query["branch"] = branch
+        return await self.collection.find(query, {
+            "registered_on": 1, "profile.age_band": 1, "profile.languages.code": 1,
+            "profile.postcode_area": 1}).to_list()

@@ -6,13 +6,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from shared.http.auth import Branch
+from shared.http.auth import Branch, CurrentCaller
+from shared.http.problems import Problem
 from services.intake.domain.branches import rules_for
 from services.intake.domain.participants import Language, MenteeApplication, MentorApplication
 from services.intake.entrypoints.schemas import MenteeIn, MentorIn, ParticipantOut, PersonIn, TrainingModuleIn, WithdrawalIn
 from services.intake.use_cases import Contact, Intake
 
 router = APIRouter(prefix="/branches/{branch}", tags=["participants"])
+national = APIRouter(tags=["figures"])
 
 
 def _intake(request: Request) -> Intake:
@@ -81,3 +83,17 @@ async def withdraw(request: Request, branch: Branch, participant_id: str, body: 
 async def erase(request: Request, branch: Branch, participant_id: str) -> Response:
     await _intake(request).erase(branch, participant_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/figures/matching-fairness",
+            summary="Share of the branch's mentees matched within 30 days, per group, against the whole branch")
+async def branch_matching_fairness(request: Request, branch: Branch, as_of: date | None = None) -> dict[str, Any]:
+    return {"branch": branch, **(await _intake(request).matching_fairness(branch, as_of)).as_dict()}
+
+
+@national.get("/figures/matching-fairness",
+              summary="Share of mentees matched within 30 days, per group, across every branch (national staff only)")
+async def matching_fairness(request: Request, caller: CurrentCaller, as_of: date | None = None) -> dict[str, Any]:
+    if not caller.all_branches:
+        raise Problem(403, "Forbidden", "Only national staff see the audit across every branch.", "forbidden")
+    return {"branch": None, **(await _intake(request).matching_fairness(None, as_of)).as_dict()}

@@ -47,9 +47,10 @@ class PoolView:
         return await self.collection.find({"branch": branch, "role": "mentee", "status": "waiting",
                                            "languages": {"$exists": True}}).to_list()
 
-    async def available_mentors(self, branch: str) -> list[dict[str, Any]]:
+    async def active_mentors(self, branch: str) -> list[dict[str, Any]]:
+        """Mentors still in the programme, trained or not yet."""
         return await self.collection.find({"branch": branch, "role": "mentor", "status": "active",
-                                           "trained": True, "languages": {"$exists": True}}).to_list()
+                                           "languages": {"$exists": True}}).to_list()
 
     async def list(self, branch: str, role: str | None, limit: int) -> list[dict[str, Any]]:
         query: dict[str, Any] = {"branch": branch}

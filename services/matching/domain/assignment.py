@@ -9,36 +9,77 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from services.matching.domain.candidates import Mentee, Mentor
-from services.matching.domain.scoring import ScoredPair, Weights, score_matrix, score_pair
+from services.matching.domain.pool_scores import candidate_pairs, score_matrix
+from services.matching.domain.scoring import ScoredPair, Weights, score_pair
 from shared.rules import RuleBroken
 
 
+# Candidate mentors per mentee in a round's sparse graph: on synthetic 5,000-mentee pools
+# the total stays within 0.05% of the optimum over every pair, in a fraction of the time and
+# memory (bench.matching_assignment measures both on the same pools).
+PER_MENTEE = 12
+
+
 def propose_round(mentees: Sequence[Mentee], mentors: Sequence[Mentor], weights: Weights,
-                  minimum_score: float, declined: Collection[tuple[str, str]] = ()) -> list[ScoredPair]:
+                  minimum_score: float, declined: Collection[tuple[str, str]] = (),
+                  per_mentee: int = PER_MENTEE) -> list[ScoredPair]:
     """The proposals maximising the pool's total score; each mentee gets at most one mentor and
-    each mentor at most `capacity` mentees. Pairs below `minimum_score` or declined never appear."""
+    each mentor at most `capacity` mentees. Pairs below `minimum_score` or declined never appear.
+
+    The assignment is solved over each mentee's `per_mentee` best mentors (a sparse graph):
+    exact whenever no mentee has more eligible mentors than that, and in large pools within a
+    hair of the optimum over every pair (`dense_round`, which the benchmark measures it against).
+    """
+    mentees, mentors = _sorted(mentees, mentors)
+    _check_minimum(minimum_score)
+    mentors = [o for o in mentors if o.capacity > 0]
+    rows, cols, scores = candidate_pairs(mentees, mentors, weights, minimum_score, per_mentee,
+                                      _declined_indices(mentees, mentors, declined))
+    if rows.size == 0:
+        return []
+    # A mentor who can take c more duos is c identical rows; never more than there are mentees.
+    copies = np.minimum([o.capacity for o in mentors], len(mentees))
+    seats = int(copies.sum())
+    first = np.cumsum(copies) - copies
+    per_edge = copies[cols]
+    edge_rows = np.repeat(first[cols], per_edge) + np.arange(per_edge.sum()) - np.repeat(
+        np.cumsum(per_edge) - per_edge, per_edge)
+    edge_cols = np.repeat(rows, per_edge)
+    # Mentor seats are the rows (the smaller side in a branch, so the solver's faster way
+    # round); each seat also has a column of its own meaning "left free this round", so a
+    # full matching always exists. Values as in dense_round, plus 1: the solver wants no zeros.
+    edge_values = np.repeat(_values(scores, len(mentees)), per_edge) + 1
+    graph = sparse.csr_array(
+        (np.concatenate((edge_values, np.ones(seats))),
+         (np.concatenate((edge_rows, np.arange(seats))), np.concatenate((edge_cols, len(mentees) + np.arange(seats))))),
+        shape=(seats, len(mentees) + seats))
+    seat_rows, picked = min_weight_full_bipartite_matching(graph, maximize=True)
+    owner = np.repeat(np.arange(len(mentors)), copies)
+    return sorted((score_pair(mentees[i], mentors[owner[seat]], weights)
+                   for seat, i in zip(seat_rows.tolist(), picked.tolist()) if i < len(mentees)),
+                  key=lambda p: p.mentee_id)
+
+
+def dense_round(mentees: Sequence[Mentee], mentors: Sequence[Mentor], weights: Weights,
+                minimum_score: float, declined: Collection[tuple[str, str]] = ()) -> list[ScoredPair]:
+    """The optimum over every pair (one dense assignment problem): the yardstick for propose_round."""
     mentees, mentors = _sorted(mentees, mentors)
     scores, allowed = _eligible(mentees, mentors, weights, minimum_score, declined)
     rows = np.flatnonzero(allowed.any(axis=1))  # mentees with no eligible mentor wait for the next round
     cols = np.flatnonzero(allowed.any(axis=0))
     if rows.size == 0:
         return []
-    # A mentor who can take c more duos is c identical columns; never more than there are mentees.
     copies = np.minimum([mentors[j].capacity for j in cols], rows.size)
     columns = np.repeat(cols, copies)
-    # Work in whole tenths of a point (scores have one decimal), so the objective is exact.
-    # Scaling by (rows + 1) and adding 1 per eligible pair keeps the highest total first and,
-    # among equal totals, proposes more pairs. Forbidden pairs are worth 0, the same as leaving
-    # the mentee unassigned, so forcing one into a square-up never helps and they are dropped.
-    value = scores[np.ix_(rows, columns)]
-    del scores  # in place from here: a 5,000-mentee pool's matrices are over 100 MB each
-    value *= 10
-    np.rint(value, out=value)
-    value *= rows.size + 1
-    value += 1
+    value = _values(scores[np.ix_(rows, columns)], rows.size)
+    del scores
+    # Forbidden pairs are worth 0, the same as leaving the mentee unassigned, so forcing one
+    # into a square-up never helps and they are dropped.
     value[~allowed[np.ix_(rows, columns)]] = 0.0
     picked_rows, picked_cols = linear_sum_assignment(value, maximize=True)
     proposals = []
@@ -47,6 +88,24 @@ def propose_round(mentees: Sequence[Mentee], mentors: Sequence[Mentor], weights:
         if allowed[i, j]:
             proposals.append(score_pair(mentees[i], mentors[j], weights))
     return sorted(proposals, key=lambda p: p.mentee_id)
+
+
+def _values(scores: np.ndarray, mentees: int) -> np.ndarray:
+    """What a pair is worth to the solver. Whole tenths of a point (scores have one decimal),
+    so the objective is exact; scaled by (mentees + 1) plus 1 per pair, so the highest total
+    comes first and, among equal totals, more pairs are proposed."""
+    value = scores * 10
+    np.rint(value, out=value)
+    value *= mentees + 1
+    value += 1
+    return value
+
+
+def _declined_indices(mentees: list[Mentee], mentors: list[Mentor],
+                      declined: Collection[tuple[str, str]]) -> list[tuple[int, int]]:
+    row = {e.mentee_id: i for i, e in enumerate(mentees)}
+    col = {o.mentor_id: j for j, o in enumerate(mentors)}
+    return [(row[e], col[o]) for e, o in declined if e in row and o in col]
 
 
 def greedy_round(mentees: Sequence[Mentee], mentors: Sequence[Mentor], weights: Weights,
@@ -110,9 +169,6 @@ def _eligible(mentees: list[Mentee], mentors: list[Mentor], weights: Weights, mi
     scores = score_matrix(mentees, mentors, weights)
     allowed = scores >= minimum_score
     allowed &= np.array([mentor.capacity > 0 for mentor in mentors], dtype=bool)[None, :]
-    row = {e.mentee_id: i for i, e in enumerate(mentees)}
-    col = {o.mentor_id: j for j, o in enumerate(mentors)}
-    for mentee_id, mentor_id in declined:
-        if mentee_id in row and mentor_id in col:
-            allowed[row[mentee_id], col[mentor_id]] = False
+    for i, j in _declined_indices(mentees, mentors, declined):
+        allowed[i, j] = False
     return scores, allowed

@@ -19,15 +19,12 @@ Components:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-
-import numpy as np
 
 from services.matching.domain.candidates import Mentee, Mentor
 from shared.rules import Refusal, RuleBroken
 from shared.vocabulary import (
-    SLOTS, SUPPORT_LABELS, area_distance_km, known_area, language_name, level_rank,
+    CEFR_LEVELS, SLOTS, SUPPORT_LABELS, area_distance_km, known_area, language_name, level_rank,
 )
 
 COMPONENTS = ("sector", "language", "distance", "availability", "preferences")
@@ -73,14 +70,19 @@ def round_score(value: float) -> float:
     return math.floor(value * 10 + 0.5) / 10
 
 
-def score_pair(mentee: Mentee, mentor: Mentor, weights: Weights) -> ScoredPair:
-    fits = {
+def component_fits(mentee: Mentee, mentor: Mentor) -> dict[str, tuple[float, str]]:
+    """Each component's fit (0..1) with its reason in words."""
+    return {
         "sector": _sector(mentee, mentor),
         "language": _language(mentee, mentor),
         "distance": _distance(mentee, mentor),
         "availability": _availability(mentee, mentor),
         "preferences": _preferences(mentee, mentor),
     }
+
+
+def score_pair(mentee: Mentee, mentor: Mentor, weights: Weights) -> ScoredPair:
+    fits = component_fits(mentee, mentor)
     points = weights.points()
     total = 0.0
     for name in COMPONENTS:  # fixed order: score_matrix adds in the same order
@@ -117,6 +119,14 @@ def _sector(mentee: Mentee, mentor: Mentor) -> tuple[float, str]:
     years = mentor.experience[best]
     unit = "year" if years == 1 else "years"
     return sector_fit(years), f"{years} {unit} in {sector_label(best)}; targets {sector_label(best)}"
+
+
+_CONVERSATIONAL = frozenset(level for level in CEFR_LEVELS if level_rank(level) >= CONVERSATION_LEVEL)
+
+
+def conversation_languages(person: Mentee | Mentor) -> set[str]:
+    """Languages spoken at B1 or above: enough to carry a weekly conversation."""
+    return {code for code, level in person.languages.items() if level in _CONVERSATIONAL}
 
 
 def _language(mentee: Mentee, mentor: Mentor) -> tuple[float, str]:
@@ -185,90 +195,3 @@ def _preferences(mentee: Mentee, mentor: Mentor) -> tuple[float, str]:
     if missing:
         parts.append(f"does not offer {_and(missing)}, which was asked")
     return len(offered) / len(wanted), "; ".join(parts)
-
-
-# --- the whole pool at once -----------------------------------------------------------------
-
-_BLOCK_ROWS = 256  # mentees per block: keeps temporaries small and cache-friendly
-
-
-def score_matrix(mentees: Sequence[Mentee], mentors: Sequence[Mentor], weights: Weights) -> np.ndarray:
-    """Scores of every mentee (rows) with every mentor (columns), equal to score_pair's.
-
-    Each attribute becomes a 0/1 matrix, so overlaps are matrix products and the 5,000 x 3,000
-    pool costs a few BLAS calls instead of 15 million Python function calls.
-    """
-    n, m = len(mentees), len(mentors)
-    scores = np.zeros((n, m), dtype=np.float64)
-    if n == 0 or m == 0:
-        return scores
-    enc = _Encoding(mentees, mentors)
-    points = weights.points()
-    for start in range(0, n, _BLOCK_ROWS):
-        rows = slice(start, min(start + _BLOCK_ROWS, n))
-        fits = enc.fits(rows)
-        total = np.zeros((rows.stop - rows.start, m), dtype=np.float64)
-        for name in COMPONENTS:  # same order and arithmetic as score_pair
-            total += points[name] * fits[name]
-        scores[rows] = np.floor(total * 10 + 0.5) / 10
-    return scores
-
-
-def _one_hot(items: Sequence[frozenset[str] | tuple[str, ...] | set[str]], index: dict[str, int]) -> np.ndarray:
-    matrix = np.zeros((len(items), len(index)), dtype=np.float64)
-    for row, values in enumerate(items):
-        matrix[row, [index[v] for v in values]] = 1.0
-    return matrix
-
-
-class _Encoding:
-    """The pool's attributes as 0/1 (or years) matrices over a shared vocabulary."""
-
-    def __init__(self, mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> None:
-        sectors = {s: i for i, s in enumerate(sorted(
-            {s for e in mentees for s in e.sectors} | {s for o in mentors for s in o.experience}))}
-        self.targets = _one_hot([e.sectors for e in mentees], sectors).astype(bool)
-        self.years_fit = np.zeros((len(mentors), len(sectors)))
-        for j, mentor in enumerate(mentors):
-            for sector, years in mentor.experience.items():
-                self.years_fit[j, sectors[sector]] = sector_fit(years)
-
-        def speakable(person: Mentee | Mentor) -> set[str]:
-            return {c for c, lvl in person.languages.items() if level_rank(lvl) >= CONVERSATION_LEVEL}
-
-        codes = {c: i for i, c in enumerate(sorted(
-            {c for p in [*mentees, *mentors] for c in p.languages}))}
-        self.speaks = _one_hot([speakable(e) for e in mentees], codes)
-        self.speaks_mentor = _one_hot([speakable(o) for o in mentors], codes)
-
-        areas = sorted({p.postcode_area for p in [*mentees, *mentors]})
-        where = {a: i for i, a in enumerate(areas)}
-        near = np.array([[distance_fit(area_distance_km(a, b)) for b in areas] for a in areas])
-        self.near = near[:, [where[o.postcode_area] for o in mentors]]  # area x mentor
-        self.mentee_area = np.array([where[e.postcode_area] for e in mentees])
-
-        slots = {s: i for i, s in enumerate(SLOTS)}
-        self.free = _one_hot([e.availability for e in mentees], slots)
-        self.free_mentor = _one_hot([o.availability for o in mentors], slots)
-
-        kinds = {k: i for i, k in enumerate(sorted(
-            {k for e in mentees for k in e.support_wanted} | {k for o in mentors for k in o.support_offered}))}
-        self.wanted = _one_hot([e.support_wanted for e in mentees], kinds)
-        self.offered = _one_hot([o.support_offered for o in mentors], kinds)
-        self.wanted_count = self.wanted.sum(axis=1)
-
-    def fits(self, rows: slice) -> dict[str, np.ndarray]:
-        targets = self.targets[rows]
-        sector = np.zeros((targets.shape[0], self.years_fit.shape[0]))
-        for s in range(targets.shape[1]):  # best shared sector: running maximum over sectors
-            who = np.flatnonzero(targets[:, s])
-            if who.size:
-                sector[who] = np.maximum(sector[who], self.years_fit[:, s])
-        language = ((self.speaks[rows] @ self.speaks_mentor.T) > 0).astype(np.float64)
-        distance = self.near[self.mentee_area[rows]]
-        availability = np.minimum(self.free[rows] @ self.free_mentor.T, ENOUGH_SLOTS) / ENOUGH_SLOTS
-        wanted = self.wanted_count[rows][:, None]
-        shared = self.wanted[rows] @ self.offered.T
-        preferences = np.where(wanted == 0, 1.0, shared / np.maximum(wanted, 1))
-        return {"sector": sector, "language": language, "distance": distance,
-                "availability": availability, "preferences": preferences}

@@ -46,6 +46,25 @@ class PoolEntryOut(BaseModel):
     trained: bool | None = None
 
 
+class WaitingOut(BaseModel):
+    mentee_id: str
+    waiting_since: date = Field(description="Day the mentee registered")
+    days_waiting: int
+    reason_code: str = Field(description="no_trained_mentor, ready_for_round, suitable_mentors_busy, all_declined, "
+                                         "no_shared_language, no_shared_slot or below_minimum")
+    reason: str = Field(description="Why there is no proposal yet, and what would help")
+    suitable_mentors: int = Field(description="Trained mentors at or above the minimum score, not declined")
+    best_score: float | None = None
+
+
+class MatchingReportOut(BaseModel):
+    branch: str
+    on: date
+    minimum_score: float
+    waiting: list[WaitingOut] = Field(description="Mentees with no open proposal or duo, longest wait first")
+    by_reason: dict[str, int]
+
+
 def _matching(request: Request) -> Matching:
     return request.app.state.matching
 
@@ -107,3 +126,14 @@ async def pool(request: Request, branch: Branch, role: Literal["mentee", "mentor
                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[PoolEntryOut]:
     return [PoolEntryOut(participant_id=d["_id"], role=d.get("role", "unknown"), status=d.get("status", "unknown"),
                          trained=d.get("trained")) for d in await _matching(request).pool.list(branch, role, limit)]
+
+
+@router.get("/matching-report", summary="Who waits for a mentor, since when, and why no proposal yet")
+async def matching_report(request: Request, branch: Branch) -> MatchingReportOut:
+    matching = _matching(request)
+    waiting = await matching.waiting(branch)
+    by_reason: dict[str, int] = {}
+    for line in waiting:
+        by_reason[line.reason_code] = by_reason.get(line.reason_code, 0) + 1
+    return MatchingReportOut(branch=branch, on=matching.today(), minimum_score=matching.minimum_score,
+                             waiting=[WaitingOut(**vars(line)) for line in waiting], by_reason=by_reason)

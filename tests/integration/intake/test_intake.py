@@ -6,26 +6,9 @@ from datetime import date
 import pytest
 
 from shared.events import topics
-from services.intake.bootstrap import build_app
-from services.intake.settings import IntakeSettings
 from tests.e2e.people import PERSONAL_VALUES, TRAINING_MODULES, mentee, mentor
 from tests.kafka_reader import envelopes, read_topics
-from tests.suite import auth, in_process, isolated_env
-
-BRUSSELS = auth("coordinator", ("brussels",))
-
-
-@pytest.fixture
-async def intake(kafka_bootstrap, mongo_url, fresh_db_name, monkeypatch):
-    env = isolated_env(kafka_bootstrap, mongo_url)
-    for name, value in {**env, "DUO_MONGO_DB": fresh_db_name}.items():
-        monkeypatch.setenv(name, value)
-    app = build_app(IntakeSettings())
-    async with in_process(app) as http:
-        http.headers.update(BRUSSELS)
-        http.prefix = env["DUO_TOPIC_PREFIX"]
-        http.participants = app.state.intake.participants.collection
-        yield http
+from tests.suite import auth
 
 
 async def read(kafka_bootstrap, http, topic, count):

@@ -187,6 +187,44 @@ async def test_a_redelivered_registration_leaves_one_pool_entry_and_one_proposal
     assert [p["mentee_id"] for p in listed].count(ids["mentee_a"]) == 1
 
 
+# -- who waits and why ------------------------------------------------------------------------------------
+
+async def test_the_matching_report_says_who_waits_since_when_and_why(matching):
+    await feed_pool(matching)
+    ids = matching.ids
+    # Mentee C speaks only Tigrinya at B1 or above: no trained mentor does.
+    mentee_c = f"mentee_c-{uuid.uuid4().hex[:8]}"
+    await matching.feed.send(mentee_registered(mentee_c, sector="cleaning", language="ti", slots=["sat-am"]))
+    await matching.feed.settled("matching")
+    url = f"/branches/{BRANCH}/matching-report"
+
+    report = (await matching.get(url)).json()
+    waiting = {line["mentee_id"]: line for line in report["waiting"]}
+    assert set(waiting) == {ids["mentee_a"], ids["mentee_b"], mentee_c}
+    assert report["on"] == TODAY.isoformat() and report["minimum_score"] == 35.0
+    for line in waiting.values():
+        assert line["waiting_since"] == (TODAY - timedelta(days=10)).isoformat() and line["days_waiting"] == 10
+    assert waiting[ids["mentee_a"]]["reason_code"] == "ready_for_round"
+    assert ids["logistics"] in waiting[ids["mentee_a"]]["reason"]
+    assert waiting[mentee_c]["reason_code"] == "no_shared_language"
+    assert "Tigrinya" in waiting[mentee_c]["reason"] and waiting[mentee_c]["suitable_mentors"] == 0
+    assert report["by_reason"] == {"ready_for_round": 2, "no_shared_language": 1}
+
+    # Once proposed, A and B no longer wait; after A's proposal is declined, A waits again, for
+    # the second-best mentor, while the best one stays out of A's count.
+    proposals = {p["mentee_id"]: p for p in await run_round(matching)}
+    report = (await matching.get(url)).json()
+    assert [line["mentee_id"] for line in report["waiting"]] == [mentee_c]
+    r = await matching.post(f"/branches/{BRANCH}/proposals/{proposals[ids['mentee_a']]['duo_id']}/decline")
+    assert r.status_code == 200, r.text
+    waiting = {line["mentee_id"]: line for line in (await matching.get(url)).json()["waiting"]}
+    assert waiting[ids["mentee_a"]]["reason_code"] == "ready_for_round"
+    assert ids["junior"] in waiting[ids["mentee_a"]]["reason"] and waiting[ids["mentee_a"]]["suitable_mentors"] == 1
+
+    # Branch scope, as everywhere.
+    assert (await matching.get(url, headers=auth("coordinator", ("antwerp",)))).status_code == 403
+
+
 # -- deciding on proposals ---------------------------------------------------------------------------------
 
 async def test_a_declined_pair_is_announced_and_never_proposed_again(matching, kafka_bootstrap):

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings
 
-from services.matching.domain.assignment import greedy_round, place_newcomer, propose_round, total_score
+from services.matching.domain.assignment import dense_round, greedy_round, place_newcomer, propose_round, total_score
 from services.matching.domain.scoring import Weights, score_pair
 from shared.rules import RuleBroken
 from synthetic.branches import generate_branch
@@ -19,7 +19,7 @@ from tests.unit.matching import mentee, mentor, pools
 W = Weights()
 # Sector only, so a score is 100 * min(years, 20) / 20 and is easy to compute by hand.
 SECTOR_ONLY = Weights(sector=1, language=0, distance=0, availability=0, preferences=0)
-ROUNDS = [propose_round, greedy_round]
+ROUNDS = [propose_round, dense_round, greedy_round]
 
 
 def greedy_trap():
@@ -122,7 +122,10 @@ def test_optimal_equals_brute_force_and_is_never_below_greedy(pool):
     check_constraints(optimal, es, os, 20, declined)
     check_constraints(greedy, es, os, 20, declined)
     assert total_score(optimal) == best_possible_total(es, os, 20, declined)
+    assert total_score(dense_round(es, os, W, 20, declined)) == total_score(optimal)
     assert total_score(optimal) >= total_score(greedy)
+    # A graph of one candidate per mentee may miss the optimum, never a rule.
+    check_constraints(propose_round(es, os, W, 20, declined, per_mentee=1), es, os, 20, declined)
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +142,16 @@ def test_synthetic_round_respects_every_rule(brussels):
     check_constraints(greedy, brussels.mentees, brussels.mentors, 55, declined)
     assert total_score(again) >= total_score(greedy)
     assert len(first) > 100  # a realistic pool gets many proposals
+
+
+@pytest.mark.parametrize(("branch", "per_mentee"), [("brussels", 12), ("paris", 4)])
+def test_sparse_round_stays_within_half_a_percent_of_the_dense_optimum(branch, per_mentee):
+    pool = generate_branch(branch, mentees=700, mentor_ratio=0.6, seed=8)
+    declined = pairs_of(dense_round(pool.mentees, pool.mentors, W, 50)[::5])
+    sparse = propose_round(pool.mentees, pool.mentors, W, 50, declined, per_mentee=per_mentee)
+    dense = dense_round(pool.mentees, pool.mentors, W, 50, declined)
+    check_constraints(sparse, pool.mentees, pool.mentors, 50, declined)
+    assert total_score(dense) >= total_score(sparse) >= 0.995 * total_score(dense)
 
 
 def test_same_pool_in_any_order_gives_the_same_proposals(brussels):

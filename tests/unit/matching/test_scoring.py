@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.matching.domain.candidates import mentee_from_facts, mentor_from_facts
-from services.matching.domain.scoring import COMPONENTS, ScoredPair, Weights, score_matrix, score_pair
+from services.matching.domain.pool_scores import score_matrix
+from services.matching.domain.scoring import COMPONENTS, ScoredPair, Weights, score_pair
 from shared.rules import RuleBroken
 from shared.vocabulary import area_distance_km
 from synthetic.branches import generate_branch
