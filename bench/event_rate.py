@@ -1,6 +1,6 @@
 """How fast events leave a service through the outbox and reach a consumer's view, next to the raw store and raw Kafka.
 
-Run: uv run --no-sync python -m bench.event_rate [--events 2000] [--sizes 1000,10000,50000] [--durable]
+Run: uv run --no-sync python -m bench.event_rate [--events 1000] [--sizes 1000,10000,50000] [--durable]
 
 On the project's own local Kafka and SecantusDB (started here on free ports, data in a temp
 directory), the same N session-logged envelopes (keyed by 50 duos) go through:
@@ -196,7 +196,7 @@ def report(count: int, durable: bool, results: dict[str, float], costs: list[tup
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--sizes", default="1000,10000,50000", help="collection sizes for the update cost")
     parser.add_argument("--durable", action="store_true", help="the store syncs every commit, as make run")
     args = parser.parse_args(argv)
