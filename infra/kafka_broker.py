@@ -148,7 +148,7 @@ class KafkaBroker(proc.ManagedProcess):
     """One KRaft node (broker and controller) on loopback, data in `data_dir`."""
 
     name = "kafka"
-    stop_timeout, ready_timeout = 30.0, 90.0
+    stop_timeout, ready_timeout = 30.0, 180.0  # a JVM starting on 2 busy cores can take minutes
 
     def __init__(self, *, port: int, controller_port: int, data_dir: Path,
                  host: str = "127.0.0.1", heap: str = "512m", partitions: int = 3) -> None:

@@ -1,0 +1,353 @@
+"""Open-loop registrations against the whole suite: HTTP latency, event on Kafka, person in matching's pool.
+
+Run: uv run --no-sync python -m bench.load [--rates 40,100,200] [--seconds 30] [--processes 1]
+     uv run --no-sync python -m bench.load --compare-processes   # the suite with 1, then 2 processes
+
+Starts the whole suite itself on free loopback ports (infra.run's LocalStack with the durable
+store, and its service processes), then for each rate fires registrations (mentees and mentors
+alternately, valid bodies, a distinct e-mail each) on a fixed schedule whatever the answers,
+spread over intake's processes. Latencies count from the scheduled time, so a slow answer
+cannot hide the requests queued behind it. Per rate:
+- HTTP p50/p99 of the answers and how many were accepted (201);
+- delay from the HTTP answer to the registered event on Kafka (the record's timestamp, read by
+  an outside consumer), matched by participant id = event subject;
+- delay until the person is in matching's pool, for a sample of SAMPLE registrations;
+- backed up: an accepted registration's event not on Kafka within BACKLOG_S of the last answer;
+- end to end: registrations accepted per second, from the first request until all of them are
+  in matching's pool;
+- CPU: each component's share of one core meanwhile (2 cores, shared with other work).
+Each rate waits up to --drain seconds after its last answer for everything to reach the pool;
+what is still missing then (`left`) is carried into the next rate and shown there (`carried`),
+since it weighs on that rate's figures.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import socket
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from pymongo import AsyncMongoClient
+
+from bench.load_probes import CpuMeter, KafkaWatch, PoolProbe, store_ops
+from infra.proc import free_port
+from infra.run import SERVICES, PORT_STEP, start_services, stop_services
+from infra.stack import LocalStack
+from shared.events import topics
+from shared.http.auth import mint
+from shared.settings import ServiceSettings
+from tests.e2e.people import mentee, mentor
+
+SAMPLE = 50  # registrations per rate followed into matching's pool
+BACKLOG_S = 2.0
+HTTP_TIMEOUT_S = 10.0
+IDLE_S = 5.0  # CPU measured with no load, before the first rate
+BASELINE_RATE, BASELINE_SECONDS = 2.0, 10.0  # a first phase far below any limit: a quiet suite's latencies
+TARGET_HTTP_P99_MS, TARGET_KAFKA_P99_MS, TARGET_RATE = 100.0, 1000.0, 100
+
+
+@dataclass
+class Registration:
+    index: int
+    role: str
+    due: float  # epoch seconds it was scheduled for
+    status: int | None = None  # None: no answer (timeout, connection error)
+    answered: float | None = None
+    participant_id: str | None = None
+    in_pool: float | None = None  # sampled registrations only
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(math.ceil(p * len(ordered)) - 1, 0)]
+
+
+async def register(client: httpx.AsyncClient, url: str, reg: Registration, tag: str) -> None:
+    email = f"load-{tag}-{reg.index}@example.org"
+    body = mentee(email=email) if reg.role == "mentee" else mentor(email=email)
+    try:
+        response = await client.post(f"{url}/branches/brussels/{reg.role}s", json=body)
+    except httpx.HTTPError:
+        reg.answered = time.time()
+        return
+    reg.answered, reg.status = time.time(), response.status_code
+    if response.status_code == 201:
+        reg.participant_id = response.json()["participant_id"]
+
+
+async def offer(client: httpx.AsyncClient, urls: list[str], rate: float, seconds: float,
+                tag: str, regs: list[Registration] | None = None) -> list[Registration]:
+    """Fire rate*seconds registrations on schedule (never waiting for answers), each appended to
+    `regs` when fired; returns them all answered."""
+    count = round(rate * seconds)
+    start = time.time() + 0.2
+    regs = [] if regs is None else regs
+    tasks = []
+    for i in range(count):
+        reg = Registration(i, "mentee" if i % 2 == 0 else "mentor", start + i / rate)
+        await asyncio.sleep(max(reg.due - time.time(), 0))
+        regs.append(reg)
+        tasks.append(asyncio.create_task(register(client, urls[i % len(urls)], reg, tag)))
+    await asyncio.gather(*tasks)
+    return regs
+
+
+async def follow_sample(pool: PoolProbe, regs: list[Registration], every: int, offering: asyncio.Task,
+                        until: float) -> None:
+    """Note when every `every`-th registration (SAMPLE at most) appears in the pool, polled every 0.25 s."""
+    while time.time() < until:
+        sample = regs[::every][:SAMPLE]
+        waiting = {r.participant_id: r for r in sample if r.participant_id and r.in_pool is None}
+        if not waiting and offering.done():
+            return
+        now = time.time()
+        for pid in await pool.present(list(waiting)):
+            waiting[pid].in_pool = now
+        await asyncio.sleep(0.25)
+
+
+async def wait_until(probe, until: float, interval: float) -> float | None:
+    """Epoch seconds when `probe()` first held, or None at the deadline."""
+    while time.time() < until:
+        if await probe():
+            return time.time()
+        await asyncio.sleep(interval)
+    return None
+
+
+async def run_rate(client, urls, watch: KafkaWatch, pool: PoolProbe, cpu: CpuMeter, mongo,
+                   rate: float, seconds: float, drain: float) -> dict:
+    tag = f"{rate:g}-{time.time_ns()}"
+    every = max(round(rate * seconds) // SAMPLE, 1)
+    before, ops_before = cpu.read(), await store_ops(mongo)
+    regs: list[Registration] = []
+    offering = asyncio.create_task(offer(client, urls, rate, seconds, tag, regs))
+    sampling = asyncio.create_task(follow_sample(pool, regs, every, offering, time.time() + seconds + drain + 15))
+    await offering
+    last_answer = max(r.answered for r in regs)
+    accepted = [r for r in regs if r.status == 201]
+    ids = [r.participant_id for r in accepted]
+    say = _progress(regs[0].due)
+    say(f"last answer ({len(accepted)} of {len(regs)} accepted)")
+    on_kafka = await wait_until(lambda: _all_seen(watch, ids), last_answer + drain, 0.1)
+    say("all on Kafka" if on_kafka else f"{len(ids) - sum(i in watch.seen for i in ids)} not on Kafka")
+    all_in_pool = await wait_until(lambda: _all_present(pool, ids), last_answer + drain, 0.5)
+    say("all in the pool" if all_in_pool else "not all in the pool: moving on")
+    await sampling
+    after, ops_after = cpu.read(), await store_ops(mongo)
+    left = 0 if all_in_pool else len(ids) - len(await pool.present(ids))
+    checked = time.time()
+    first = regs[0].due
+    http_ms = [(r.answered - r.due) * 1000 for r in regs if r.status is not None]
+    kafka_ms = [(watch.seen[r.participant_id] - r.answered) * 1000 for r in accepted if r.participant_id in watch.seen]
+    pool_ms = [(r.in_pool - r.answered) * 1000 for r in regs[::every][:SAMPLE] if r.in_pool]
+    last_on_kafka = max((watch.seen[i] for i in ids if i in watch.seen), default=last_answer)
+    return {
+        "rate": rate, "offered": len(regs), "accepted": len(accepted),
+        "refused": sum(1 for r in regs if r.status not in (None, 201)), "unanswered": sum(1 for r in regs if r.status is None),
+        "http_p50": percentile(http_ms, 0.5), "http_p99": percentile(http_ms, 0.99),
+        "kafka_p50": percentile(kafka_ms, 0.5), "kafka_p99": percentile(kafka_ms, 0.99),
+        "missing_on_kafka": len(ids) - len(kafka_ms),
+        "pool_p50": percentile(pool_ms, 0.5), "pool_p99": percentile(pool_ms, 0.99), "pool_n": len(pool_ms),
+        "backed_up": on_kafka is None or last_on_kafka - last_answer > BACKLOG_S,
+        # Not all through by the deadline: the rate of those that were, shown with a "~".
+        "end_to_end": (len(accepted) - left) / ((all_in_pool or checked) - first),
+        "drained": all_in_pool is not None, "left": left,
+        "cpu": cpu.shares(before, after), "wall": after["wall"] - before["wall"],
+        "store_ops": {k: ops_after[k] - ops_before[k] for k in ops_before},
+    }
+
+
+def _progress(began: float):
+    return lambda what: print(f"    {time.time() - began:6.1f}s  {what}", flush=True)
+
+
+async def _all_seen(watch: KafkaWatch, ids: list[str]) -> bool:
+    return all(i in watch.seen for i in ids)
+
+
+async def _all_present(pool: PoolProbe, ids: list[str]) -> bool:
+    return len(await pool.present(ids)) == len(ids)
+
+
+async def warm_up(client, urls, pool: PoolProbe, deadline_s: float = 120.0) -> None:
+    """A few registrations through to the pool first: consumer groups joined, connections open."""
+    regs = await offer(client, urls, 4.0, 1.0, f"warm-{time.time_ns()}")
+    ids = [r.participant_id for r in regs if r.status == 201]
+    if not ids or await wait_until(lambda: _all_present(pool, ids), time.time() + deadline_s, 0.5) is None:
+        raise RuntimeError(f"warm-up: {len(ids)} of {len(regs)} accepted, not all in matching's pool "
+                           f"within {deadline_s:.0f}s")
+
+
+async def load(stack: LocalStack, intake_urls: list[str], cpu: CpuMeter, rates: list[float], seconds: float,
+               drain: float) -> list[dict]:
+    settings = ServiceSettings()
+    headers = {"Authorization": f"Bearer {mint(settings, 'bench-load', 'coordinator', ['brussels'])}"}
+    prefix = os.environ.get("DUO_TOPIC_PREFIX", "")
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+    mongo = AsyncMongoClient(stack.mongo_url)
+    watch = KafkaWatch(stack.kafka_bootstrap, prefix + topics.PARTICIPANTS)
+    results = []
+    try:
+        async with httpx.AsyncClient(headers=headers, limits=limits, timeout=HTTP_TIMEOUT_S) as client:
+            pool = PoolProbe(mongo["duo_matching"]["pool"])
+            await warm_up(client, intake_urls, pool)
+            await watch.start()
+            idle = cpu.read()
+            await asyncio.sleep(IDLE_S)
+            results.append({"rate": 0, "cpu": cpu.shares(idle, cpu.read())})  # what the suite costs doing nothing
+            for rate in [BASELINE_RATE, *rates]:
+                carried = results[-1].get("left", 0)
+                length = BASELINE_SECONDS if rate == BASELINE_RATE else seconds
+                print(f"  offering {rate:g}/s for {length:g}s ...", flush=True)
+                results.append(await run_rate(client, intake_urls, watch, pool, cpu, mongo, rate, length, drain))
+                results[-1]["carried"] = carried
+    finally:
+        await watch.stop()
+        await mongo.close()
+    return results
+
+
+def _free_base_ports(processes: int, tries: int = 20) -> dict[str, int]:
+    """A free port per service whose later processes' ports (+100 each) are free too."""
+    def free(port: int) -> bool:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+            return True
+
+    ports: dict[str, int] = {}
+    for name in SERVICES:
+        for _ in range(tries):
+            base = free_port()
+            if base + PORT_STEP * processes < 65536 and all(free(base + PORT_STEP * k) for k in range(processes)) \
+                    and base not in ports.values():
+                ports[name] = base
+                break
+        else:
+            raise RuntimeError(f"no free ports for {processes} processes of {name}")
+    return ports
+
+
+def run_suite(processes: int, rates: list[float], seconds: float, drain: float) -> list[dict]:
+    with tempfile.TemporaryDirectory(prefix="duo-load-") as tmp:
+        stack = LocalStack(data_dir=Path(tmp), kafka_port=free_port(), kafka_controller_port=free_port(),
+                           mongo_port=free_port(), smtp_port=free_port(), durable_store=True,
+                           progress=lambda line: print(line, flush=True))
+        with stack:
+            ports = _free_base_ports(processes)
+            services = start_services(stack, ports, Path(tmp) / "logs", processes)
+            try:
+                pids: dict[str, list[int]] = {"bench": [os.getpid()], "store": [stack.store.process.pid],
+                                              "kafka": [stack.kafka.process.pid]}
+                for s in services:
+                    pids.setdefault(s.name, []).append(s.process.pid)
+                intake = [s.url for s in services if s.name == "intake"]
+                return asyncio.run(load(stack, intake, CpuMeter(pids), rates, seconds, drain))
+            finally:
+                stop_services(services)
+
+
+def _label(rate: float) -> str:
+    return f"{rate:5g}*" if rate == BASELINE_RATE else f"{rate:6g}"
+
+
+def _rate(row: dict) -> str:
+    return f"{row['end_to_end']:.1f}" + ("" if row["drained"] else "~")
+
+
+def _ms(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.0f}"
+
+
+def report(processes: int, results: list[dict], seconds: float) -> None:
+    idle, rated = results[0]["cpu"], results[1:]
+    print(f"\nregistrations, {seconds:g}s per rate, {processes} process(es) per service, "
+          f"latencies from the scheduled send (ms)")
+    print(f"{'rate/s':>6} | {'offered':>7} | {'accepted':>8} | {'HTTP p50':>8} | {'p99':>6} | {'Kafka p50':>9} | "
+          f"{'p99':>6} | {'pool p50':>8} | {'p99':>6} | {'backed up':>9} | {'e2e/s':>6}")
+    print("-" * 108)
+    for r in rated:
+        print(f"{_label(r['rate'])} | {r['offered']:7} | {r['accepted']:8} | {_ms(r['http_p50']):>8} | "
+              f"{_ms(r['http_p99']):>6} | {_ms(r['kafka_p50']):>9} | {_ms(r['kafka_p99']):>6} | "
+              f"{_ms(r['pool_p50']):>8} | {_ms(r['pool_p99']):>6} | {'yes' if r['backed_up'] else 'no':>9} | "
+              f"{_rate(r):>6}")
+        odd = {k.replace("_", " "): r[k] for k in ("refused", "unanswered", "missing_on_kafka", "left", "carried")
+               if r[k]}
+        if odd:
+            print(f"{'':6}   {', '.join(f'{k} {v}' for k, v in odd.items())}")
+    steady = [r["rate"] for r in rated[1:] if not r["backed_up"]]
+    print(f"highest rate with nothing backed up (all events on Kafka within {BACKLOG_S:g}s of the last answer): "
+          + (f"{max(steady):g}/s" if steady else "none"))
+    at_target = next((r for r in rated if r["rate"] == TARGET_RATE), None)
+    if at_target:
+        print(f"targets at {TARGET_RATE}/s: HTTP p99 < {TARGET_HTTP_P99_MS:g} ms: {_ms(at_target['http_p99'])} ms "
+              f"({'met' if at_target['http_p99'] < TARGET_HTTP_P99_MS else 'NOT met'}); event on Kafka p99 < "
+              f"{TARGET_KAFKA_P99_MS:g} ms: {_ms(at_target['kafka_p99'])} ms "
+              f"({'met' if at_target['kafka_p99'] < TARGET_KAFKA_P99_MS else 'NOT met'})")
+    names = list(idle)
+    print(f"* baseline: {BASELINE_RATE:g}/s, far below any limit, in the same run; ~: not all in the pool "
+          f"within --drain, the rate of those that were")
+    print("\nCPU, share of one core per component (2 cores; `others`: the rest of the machine, other work)")
+    print(f"{'rate/s':>6} | " + " | ".join(f"{n:>8}" for n in names))
+    for label, shares in [("idle", idle)] + [(_label(r["rate"]).strip(), r["cpu"]) for r in rated]:
+        print(f"{label:>6} | " + " | ".join(f"{shares[n]:8.0%}" for n in names))
+    ours = [n for n in names if n not in ("bench", "others")]
+    print("\nwhere the time goes: CPU ms per accepted registration above idle (noisy: below zero means under the idle "
+          "reading); the store's operations per registration")
+    print(f"{'rate/s':>6} | " + " | ".join(f"{n:>8}" for n in ours) + " | store ops/reg (ins/query/upd/cmd) | store ms/op")
+    for r in rated:
+        n = max(r["accepted"], 1)
+        ms = {k: (r["cpu"][k] - idle[k]) * r["wall"] * 1000 / n for k in ours}
+        ops = r["store_ops"]
+        total_ops = max(sum(ops.values()), 1)
+        kinds = "/".join(f"{ops.get(k, 0) / n:.1f}" for k in ("insert", "query", "update", "command"))
+        print(f"{_label(r['rate'])} | " + " | ".join(f"{ms[k]:8.1f}" for k in ours) +
+              f" | {kinds:>34} | {r['cpu']['store'] * r['wall'] * 1000 / total_ops:11.2f}")
+
+
+def compare(by_processes: dict[int, list[dict]]) -> None:
+    counts = sorted(by_processes)
+    print("\nend to end: registrations accepted per second until all are in matching's pool")
+    print(f"{'rate/s':>6} | " + " | ".join(f"{f'{p} process(es)':>14}" for p in counts))
+    rates = sorted({r["rate"] for results in by_processes.values() for r in results[1:]})
+    for rate in rates:
+        cells = []
+        for p in counts:
+            row = next((r for r in by_processes[p][1:] if r["rate"] == rate), None)
+            cells.append(f"{'skipped':>14}" if row is None else f"{_rate(row):>14}")
+        print(f"{rate:6g} | " + " | ".join(cells))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="40,100,200", help="registrations per second, one phase each")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
+    parser.add_argument("--processes", type=int, default=1, help="processes per service")
+    parser.add_argument("--drain", type=float, default=30.0,
+                        help="seconds after a phase's last answer for everything to reach matching's pool")
+    parser.add_argument("--compare-processes", action="store_true", help="run with 1 and with 2 processes")
+    args = parser.parse_args(argv)
+    rates = [float(r) for r in args.rates.split(",")]
+    counts = [1, 2] if args.compare_processes else [args.processes]
+    by_processes = {}
+    for processes in counts:
+        print(f"suite with {processes} process(es) per service", flush=True)
+        by_processes[processes] = run_suite(processes, rates, args.seconds, args.drain)
+        report(processes, by_processes[processes], args.seconds)
+    if len(counts) > 1:
+        compare(by_processes)
+
+
+if __name__ == "__main__":
+    main()
