@@ -49,8 +49,10 @@ class SmtpMailer:
             mail["Message-ID"] = self.message_id(notification_id)
             # Lets a support person find the record without the address being logged anywhere.
             mail["X-DUO-Notification-Id"] = notification_id
+            mail["X-DUO-Message"] = rendered.message
             mail.set_content(rendered.text)
             mail.add_alternative(rendered.html, subtype="html")
+            mail["Content-Language"] = rendered.language  # after the parts: Content-* headers move into them
         except (ValueError, IndexError) as error:  # an address that cannot be written
             raise DeliveryFailure(f"invalid address ({type(error).__name__})", permanent=True) from None
         try:

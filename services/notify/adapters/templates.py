@@ -17,6 +17,8 @@ FORMATS = ("txt", "html")
 
 @dataclass(frozen=True)
 class Rendered:
+    message: str
+    language: str
     subject: str
     text: str
     html: str
@@ -37,7 +39,7 @@ class TemplateRenderer:
         text = self.env.get_template(f"{message}/{language}.txt").render(variables)
         subject, _, body = text.partition("\n\n")
         html = self.env.get_template(f"{message}/{language}.html").render(variables)
-        return Rendered(subject=subject.strip(), text=body.strip() + "\n", html=html)
+        return Rendered(message=message, language=language, subject=subject.strip(), text=body.strip() + "\n", html=html)
 
     def variables_used(self, message: str, language: str, fmt: str) -> set[str]:
         """Every variable the template reads (from its source, without rendering it)."""

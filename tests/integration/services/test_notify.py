@@ -7,6 +7,7 @@ The sink is shared by the whole session: every test uses addresses of its own.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import date
 
@@ -27,15 +28,18 @@ BRANCH = "brussels"
 @pytest.fixture
 async def notify(kafka_bootstrap, mongo_url, smtp_sink, fresh_db_name, monkeypatch):
     env = isolated_env(kafka_bootstrap, mongo_url)
+    run = uuid.uuid4().hex[:8]
+    coordinator = f"coordinator.{run}@example.org"
     for name, value in {**env, "DUO_MONGO_DB": fresh_db_name, "DUO_SMTP_HOST": smtp_sink.host,
-                        "DUO_SMTP_PORT": str(smtp_sink.port)}.items():
+                        "DUO_SMTP_PORT": str(smtp_sink.port), "DUO_DELIVERY_POLL_SECONDS": "0.3",
+                        "DUO_CONTACT_WAIT_SECONDS": "8", "DUO_CONTACT_POLL_SECONDS": "0.5",
+                        "DUO_COORDINATOR_EMAILS": json.dumps({BRANCH: [coordinator]})}.items():
         monkeypatch.setenv(name, value)
     app = build_app(NotifySettings())
     async with in_process(app) as http, Feed(kafka_bootstrap, env["DUO_TOPIC_PREFIX"]) as feed:
         http.headers.update(auth("coordinator", (BRANCH,)))
         await service_connected(app)
-        http.feed, http.store, http.sink = feed, app.state.store, smtp_sink
-        run = uuid.uuid4().hex[:8]
+        http.feed, http.store, http.sink, http.coordinator = feed, app.state.store, smtp_sink, coordinator
         http.people = {
             "mentee": (f"mentee-{run}", "Yasmine Benali", f"yasmine.{run}@example.org"),
             "mentor": (f"mentor-{run}", "Pierre Lambert", f"pierre.{run}@example.org"),
@@ -94,7 +98,9 @@ async def test_duo_formed_sends_one_email_to_each_participant_and_publishes_it(n
         [mail] = await mails_to(notify, role)
         _, name, address = notify.people[role]
         assert address in mail["To"] and "DUO" in mail["Subject"]
-        assert name in mail.get_content()  # the recipient's name is in the e-mail, and only there
+        assert name in mail.get_body(("plain",)).get_content()  # the recipient's name is in the e-mail, only there
+        assert mail["X-DUO-Message"] == "duo-formed" and mail["Content-Language"] == "fr"
+        assert mail["Message-ID"] == f"<{mail['X-DUO-Notification-Id']}@duoforajob.example>"
 
     events = await notification_events(notify, kafka_bootstrap, 2)
     assert {e.type for e in events} == {"notification-sent"}
@@ -129,8 +135,9 @@ async def test_a_redelivered_duo_formed_sends_no_second_email(notify, kafka_boot
     assert len(events) == 4 and len({e.data["notification_id"] for e in events}) == 4
 
 
-async def test_a_participant_without_contact_gets_a_failed_notification_with_a_reason(notify, kafka_bootstrap):
-    await contacts_known(notify, "mentor")  # the mentee's contact never arrived
+async def test_a_participant_whose_contact_never_comes_fails_with_a_reason_and_the_coordinator_is_told(
+        notify, kafka_bootstrap):
+    await contacts_known(notify, "mentor")  # the mentee's contact never arrives: it is awaited 8 s, then given up
     formed = duo_formed(notify)
     await notify.feed.send(formed)
     await mails_to(notify, "mentor")
@@ -144,6 +151,29 @@ async def test_a_participant_without_contact_gets_a_failed_notification_with_a_r
 
     r = await notify.get(f"/branches/{BRANCH}/notifications/{failed.data['notification_id']}")
     assert r.status_code == 200 and r.json()["status"] == "failed" and r.json()["reason"] == failed.data["reason"]
+
+    [told] = await asyncio.to_thread(notify.sink.wait_for, 1, to=notify.coordinator, timeout=30)
+    assert told["X-DUO-Message"] == "notification-failed"
+    body = told.get_body(("plain",)).get_content()
+    assert failed.data["notification_id"] in body and "duo-formed" in body
+    assert not any(text in body for text in _personal(notify)[0])  # nothing about the mentee but the id
+
+
+async def test_a_contact_that_arrives_after_its_duo_formed_still_gets_its_mail(notify, kafka_bootstrap):
+    await contacts_known(notify, "mentor")
+    formed = duo_formed(notify)
+    await notify.feed.send(formed)
+    await mails_to(notify, "mentor")
+    await asyncio.sleep(5)  # the scenario: the mentee's contact comes 5 s after the duo-formed
+    waiting = [n for n in (await notify.get(f"/branches/{BRANCH}/notifications")).json()
+               if n["recipient_id"] == notify.people["mentee"][0]]
+    assert [n["status"] for n in waiting] == ["pending"]
+    await contacts_known(notify, "mentee")
+    [mail] = await mails_to(notify, "mentee")
+    assert mail["X-DUO-Message"] == "duo-formed"
+    events = await notification_events(notify, kafka_bootstrap, 2)
+    assert {e.type for e in events} == {"notification-sent"}
+    print(f"\nlate contact: mail sent once to the mentee after waiting {len(waiting)} pending notification")
 
 
 async def test_a_tombstone_forgets_the_contact_and_later_news_fails_for_lack_of_it(notify, kafka_bootstrap):

@@ -55,7 +55,7 @@ def test_5xx_is_permanent_and_everything_else_from_the_server_is_transient(error
 def test_an_address_that_cannot_be_written_fails_at_once_without_a_connection():
     mailer = SmtpMailer("127.0.0.1", 9, "DUO <no-reply@duo.example>", 1.0)  # port 9: nothing is sent
     with pytest.raises(DeliveryFailure) as raised:
-        asyncio.run(mailer.send("not an address", Rendered("s", "t", "<p>h</p>"), "n-1"))
+        asyncio.run(mailer.send("not an address", Rendered("mentor-trained", "en", "s", "t", "<p>h</p>"), "n-1"))
     assert raised.value.permanent and "invalid address" in raised.value.reason
 
 
