@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from shared.events import Envelope, new_envelope, topics
-from shared.events.intake import ParticipantContactChanged
+from shared.events.intake import ParticipantContactChanged, ParticipantErased, ParticipantReminderConsentChanged
 from shared.events.matching import DuoFormed
 from services.notify.bootstrap import build_app
 from services.notify.settings import NotifySettings
@@ -192,6 +192,27 @@ async def test_a_tombstone_forgets_the_contact_and_later_news_fails_for_lack_of_
 
 async def _forgotten(http, participant_id: str) -> bool:
     return await http.store.contact(participant_id) is None
+
+
+async def test_erasure_removes_the_contact_and_every_message_not_yet_sent(notify):
+    mentee_id, mentor_id = notify.people["mentee"][0], notify.people["mentor"][0]
+    await contacts_known(notify, "mentor")  # the mentee's contact is not there: her message waits
+    consent = ParticipantReminderConsentChanged(participant_id=mentee_id, reminders=False)
+    await notify.feed.send(new_envelope(consent, branch=BRANCH, subject=mentee_id), duo_formed(notify))
+    await mails_to(notify, "mentor")
+    await notify.feed.settled("notify")
+    assert await notify.store.notifications.count_documents({"recipient_id": mentee_id, "status": "pending"}) == 1
+    assert await notify.store.contacts.find_one({"_id": mentee_id}) is not None  # her consent is held
+
+    for participant_id, role in ((mentee_id, "mentee"), (mentor_id, "mentor")):
+        await notify.feed.send(new_envelope(ParticipantErased(participant_id=participant_id, role=role),
+                                            branch=BRANCH, subject=participant_id))
+    await notify.feed.settled("notify")
+    for participant_id in (mentee_id, mentor_id):
+        assert await notify.store.contacts.find_one({"_id": participant_id}) is None
+        assert await notify.store.notifications.count_documents({"recipient_id": participant_id}) == 0
+    [kept] = await notify.store.notifications.find({}).to_list()  # the mentor's sent e-mail, no longer his
+    assert kept["status"] == "sent" and kept["recipient_id"] == "erased" and kept["facts"] == {}
 
 
 async def test_notifications_are_scoped_to_their_branch(notify):
