@@ -2,7 +2,8 @@ from pydantic import Field
 
 from shared.settings import ServiceSettings
 
-# Each branch's working language, for people whose own language has no template (and for its coordinators).
+# Each branch's (first) working language as in intake's rules, for people whose own language has no template
+# and for the branch's coordinators. Repeated here: notify never reads intake's rules.
 BRANCH_LANGUAGES = {"brussels": "fr", "antwerp": "nl", "ghent": "nl", "liege": "fr", "paris": "fr", "lille": "fr",
                     "marseille": "fr", "lyon": "fr", "amsterdam": "nl", "rotterdam": "nl"}
 
