@@ -71,32 +71,31 @@ class OutcomeRecorded(Payload):
     verified_on: date | None = None
 
 
-@event("first-meeting-upcoming", version=1, topic=topics.DUOS, source="followup")
-class FirstMeetingUpcoming(Payload):
-    """The duo's first meeting, planned when it was formed, is close: time to remind both people."""
+class _DuoReminder(Payload):
+    """What every reminder of a duo names: the duo and its two people (ids only)."""
 
     duo_id: str
     mentee_id: str
     mentor_id: str
+
+
+@event("first-meeting-upcoming", version=1, topic=topics.DUOS, source="followup")
+class FirstMeetingUpcoming(_DuoReminder):
+    """The duo's first meeting, planned when it was formed, is close: time to remind both people."""
+
     meeting_on: date
 
 
 @event("check-in-due", version=1, topic=topics.DUOS, source="followup")
-class CheckInDue(Payload):
+class CheckInDue(_DuoReminder):
     """The month 1, 3 or 6 check-in has come and is not recorded yet (published once per duo and month)."""
 
-    duo_id: str
-    mentee_id: str
-    mentor_id: str
     month: int = Field(ge=1, le=12)
     due_on: date
 
 
 @event("outcome-follow-up-due", version=1, topic=topics.DUOS, source="followup")
-class OutcomeFollowUpDue(Payload):
+class OutcomeFollowUpDue(_DuoReminder):
     """Months after the duo ended, the mentee's outcome is asked again (published once per duo)."""
 
-    duo_id: str
-    mentee_id: str
-    mentor_id: str
     due_on: date
