@@ -133,10 +133,18 @@ def _ended(duo: Duo) -> Envelope:
                                 reason=duo.end_reason, mentee_returns_to_pool=duo.mentee_returns_to_pool))
 
 
+# A reminder's event id derives from the duo and the reminder: if the view is rebuilt from the log and
+# the scan decides it again, notify recognises the same event and sends nothing twice.
+REMINDER_NAMESPACE = uuid.UUID("0d6b3f2e-98c4-4a57-b1e3-5c7a2f9e6d41")
+
+
 def _reminder_event(duo: Duo, reminder: Reminder) -> Envelope:
     people = {"duo_id": duo.duo_id, "mentee_id": duo.mentee_id, "mentor_id": duo.mentor_id}
     if reminder.kind == FIRST_MEETING:
-        return _event(duo, FirstMeetingUpcoming(**people, meeting_on=duo.started_on))
-    if reminder.kind == CHECK_IN:
-        return _event(duo, CheckInDue(**people, month=reminder.month, due_on=reminder.due_on))
-    return _event(duo, OutcomeFollowUpDue(**people, due_on=reminder.due_on))
+        payload = FirstMeetingUpcoming(**people, meeting_on=duo.started_on)
+    elif reminder.kind == CHECK_IN:
+        payload = CheckInDue(**people, month=reminder.month, due_on=reminder.due_on)
+    else:
+        payload = OutcomeFollowUpDue(**people, due_on=reminder.due_on)
+    return new_envelope(payload, branch=duo.branch, subject=duo.duo_id,
+                        id=uuid.uuid5(REMINDER_NAMESPACE, f"{duo.duo_id}|{reminder.key}"))

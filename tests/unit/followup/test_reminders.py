@@ -55,3 +55,13 @@ def test_the_outcome_follow_up_is_due_three_months_after_the_end_until_recorded(
     d.record_outcome("follow_up", "job", "permanent", date(2026, 9, 1), "signed contract", None, None,
                      date(2026, 10, 15), RULES)
     assert keys(d, date(2026, 10, 16)) == []
+
+
+def test_a_reminder_decided_again_after_a_rebuild_is_the_same_event():
+    from services.followup.use_cases import _reminder_event
+
+    [reminder] = reminders_due(duo(), date(2026, 2, 15), RULES)
+    first, again = _reminder_event(duo(), reminder), _reminder_event(duo(), reminder)
+    assert first.id == again.id and first.type == "check-in-due" and first.data["month"] == 1
+    [other] = reminders_due(duo(), date(2026, 4, 15), RULES)
+    assert _reminder_event(duo(), other).id != first.id
