@@ -18,6 +18,7 @@ from shared.events.intake import ParticipantContactChanged, ParticipantErased, P
 from shared.events.matching import DuoFormed
 from services.notify.bootstrap import build_app
 from services.notify.settings import NotifySettings
+from services.notify.use_cases import Notifications
 from tests.integration.services.producing import Feed, service_connected
 from tests.kafka_reader import envelopes, read_topics
 from tests.suite import auth, eventually, in_process, isolated_env
@@ -40,6 +41,7 @@ async def notify(kafka_bootstrap, mongo_url, smtp_sink, fresh_db_name, monkeypat
         http.headers.update(auth("coordinator", (BRANCH,)))
         await service_connected(app)
         http.feed, http.store, http.sink, http.coordinator = feed, app.state.store, smtp_sink, coordinator
+        http.notifications = app.state.notifications
         http.people = {
             "mentee": (f"mentee-{run}", "Yasmine Benali", f"yasmine.{run}@example.org"),
             "mentor": (f"mentor-{run}", "Pierre Lambert", f"pierre.{run}@example.org"),
@@ -213,6 +215,28 @@ async def test_erasure_removes_the_contact_and_every_message_not_yet_sent(notify
         assert await notify.store.notifications.count_documents({"recipient_id": participant_id}) == 0
     [kept] = await notify.store.notifications.find({}).to_list()  # the mentor's sent e-mail, no longer his
     assert kept["status"] == "sent" and kept["recipient_id"] == "erased" and kept["facts"] == {}
+
+
+async def test_processes_racing_for_the_same_pending_messages_send_each_once(notify):
+    """Three deliverers (this one, another one, and the app's periodic job) on one database."""
+    one = notify.notifications
+    other = Notifications(one.store, one.mailer, one.renderer, one.links, one.rules)
+    now = one.now()
+    ids = [f"race-{uuid.uuid4().hex[:12]}" for _ in range(20)]
+    for notification in ids:  # recorded, not yet sent: as after a restart
+        assert await one.store.add({
+            "_id": notification, "branch": BRANCH, "recipient_id": "coordinator-race", "audience": "coordinator",
+            "address": notify.coordinator, "template": "proposal-round-ready", "channel": "email",
+            "cause_event_id": notification, "duo_id": None, "correlation_id": "race", "status": "pending",
+            "facts": {"proposals": 2, "review_url": "https://console.example/branches/brussels/proposals"},
+            "attempts": 0, "created_at": now, "next_attempt_at": now, "wait_contact_until": now})
+    await asyncio.gather(*(worker.deliver(n) for n in ids for worker in (one, other)),
+                         one.deliver_due(), other.deliver_due())
+    mails = await asyncio.to_thread(notify.sink.wait_for, len(ids), to=notify.coordinator, timeout=30)
+    await notify.feed.settled("notify")
+    assert sorted(m["X-DUO-Notification-Id"] for m in notify.sink.messages(to=notify.coordinator)) == sorted(ids)
+    assert await one.store.notifications.count_documents({"_id": {"$in": ids}, "status": "sent"}) == len(ids)
+    print(f"\nracing deliverers: {len(ids)} pending messages, {len(mails)} e-mails, none twice")
 
 
 async def test_notifications_are_scoped_to_their_branch(notify):
