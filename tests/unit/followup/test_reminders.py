@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from shared.observability import correlation
 from services.followup.domain.duo import Duo
 from services.followup.domain.reminders import mark_sent, reminders_due
 from services.followup.domain.rules import FollowupRules
@@ -60,8 +61,13 @@ def test_the_outcome_follow_up_is_due_three_months_after_the_end_until_recorded(
 def test_a_reminder_decided_again_after_a_rebuild_is_the_same_event():
     from services.followup.use_cases import _reminder_event
 
-    [reminder] = reminders_due(duo(), date(2026, 2, 15), RULES)
-    first, again = _reminder_event(duo(), reminder), _reminder_event(duo(), reminder)
+    token = correlation.bind("scan")  # as the periodic job's work; not left behind for other tests
+    try:
+        [reminder] = reminders_due(duo(), date(2026, 2, 15), RULES)
+        first, again = _reminder_event(duo(), reminder), _reminder_event(duo(), reminder)
+        [other] = reminders_due(duo(), date(2026, 4, 15), RULES)
+        later = _reminder_event(duo(), other)
+    finally:
+        correlation.reset(token)
     assert first.id == again.id and first.type == "check-in-due" and first.data["month"] == 1
-    [other] = reminders_due(duo(), date(2026, 4, 15), RULES)
-    assert _reminder_event(duo(), other).id != first.id
+    assert later.id != first.id
