@@ -54,7 +54,6 @@ class Notifications:
         self.store, self.mailer, self.renderer, self.links, self.rules = store, mailer, renderer, links, rules
         self.now, self.jitter = now, jitter
         self.worker = uuid.uuid4().hex  # this process, as the holder of its claims
-        self._indexed = False
 
     # -- recording ------------------------------------------------------------------------
 
@@ -93,9 +92,6 @@ class Notifications:
 
     async def deliver_due(self) -> int:
         """The periodic job: every message whose time has come (first tries, retries, expired claims)."""
-        if not self._indexed:
-            await self.store.ensure_indexes()
-            self._indexed = True
         sent = 0
         for notification in await self.store.due(self.now(), DUE_BATCH):
             sent += await self.deliver(notification)
