@@ -144,7 +144,8 @@ async def test_a_participant_whose_contact_never_comes_fails_with_a_reason_and_t
     await notify.feed.send(formed)
     await mails_to(notify, "mentor")
 
-    events = {e.data["recipient_id"]: e for e in await notification_events(notify, kafka_bootstrap, 2)}
+    # The mentor's e-mail, the mentee's failure and the coordinator's notice of it (in either order).
+    events = {e.data["recipient_id"]: e for e in await notification_events(notify, kafka_bootstrap, 3)}
     failed = events[notify.people["mentee"][0]]
     assert failed.type == "notification-failed" and failed.data["reason"]
     assert "contact" in failed.data["reason"]
@@ -187,7 +188,7 @@ async def test_a_tombstone_forgets_the_contact_and_later_news_fails_for_lack_of_
 
     await notify.feed.send(duo_formed(notify))
     await mails_to(notify, "mentor")
-    events = {e.data["recipient_id"]: e for e in await notification_events(notify, kafka_bootstrap, 2)}
+    events = {e.data["recipient_id"]: e for e in await notification_events(notify, kafka_bootstrap, 3)}
     assert events[mentee_id].type == "notification-failed" and "contact" in events[mentee_id].data["reason"]
     assert notify.sink.messages(to=notify.people["mentee"][2]) == []
 
