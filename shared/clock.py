@@ -21,3 +21,11 @@ def shifted_today(offset_days: int) -> Clock:
 def day_or_none(value: str | None) -> date | None:
     """Dates are stored as ISO strings (BSON has no date-only type)."""
     return date.fromisoformat(value) if value else None
+
+
+Now = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current instant in UTC (for retries and leases, where a day is too coarse)."""
+    return datetime.now(timezone.utc)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
 from typing import Any, Awaitable, Callable
 
 import httpx
@@ -56,3 +58,13 @@ async def in_process(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
+
+
+@dataclass
+class SettableDay:
+    """A service's clock (shared.clock.Clock) that the test moves: `clock.day` is "today" for the service."""
+
+    day: date
+
+    def __call__(self) -> date:
+        return self.day

@@ -15,7 +15,8 @@ from services.followup.entrypoints.consumers import DuoStarter
 from services.followup.settings import FollowupSettings
 from services.followup.use_cases import FollowUp
 
-PUBLISHES = ["session-logged", "check-in-recorded", "duo-at-risk", "duo-ended", "outcome-recorded"]
+PUBLISHES = ["session-logged", "check-in-recorded", "duo-at-risk", "duo-ended", "outcome-recorded",
+             "first-meeting-upcoming", "check-in-due", "outcome-follow-up-due"]
 
 
 def build_runtime(settings: FollowupSettings | None = None) -> ServiceRuntime:
@@ -32,11 +33,13 @@ def build_app(settings: FollowupSettings | None = None, today: Clock | None = No
     rules = FollowupRules(duration_months=settings.duration_months,
                           expected_hours_per_week=settings.expected_hours_per_week,
                           at_risk_after_days=settings.at_risk_after_days,
-                          follow_up_after_months=settings.follow_up_after_months)
+                          follow_up_after_months=settings.follow_up_after_months,
+                          first_meeting_notice_days=settings.first_meeting_notice_days)
     duos, facts = DuoRepository(runtime.db), ParticipantFacts(runtime.db)
     followup = FollowUp(duos, facts, rules, today)
     DuoStarter(followup, duos, facts).subscribe(runtime.consumer)
     runtime.every("at-risk-scan", settings.at_risk_scan_seconds, followup.scan_at_risk)
+    runtime.every("reminder-scan", settings.reminder_scan_seconds, followup.scan_reminders)
     app = create_app(runtime, [api.router, api.national], title="DUO followup",
                      description="Follows each duo's six months: sessions, check-ins, risk, ending, outcomes, figures.")
     app.state.followup = followup

@@ -7,13 +7,15 @@ from typing import Any
 
 from shared.clock import Clock, utc_today
 from shared.events import Envelope, new_envelope
-from shared.events.followup import CheckInRecorded, DuoAtRisk, DuoEnded, OutcomeRecorded, SessionLogged
+from shared.events.followup import (CheckInDue, CheckInRecorded, DuoAtRisk, DuoEnded, FirstMeetingUpcoming,
+                                    OutcomeFollowUpDue, OutcomeRecorded, SessionLogged)
 from shared.rules import NotFound, RuleBroken
 from shared.storage import ConcurrentChange, retried_on_conflict
 from services.followup.adapters.duos import DuoRepository
 from services.followup.adapters.participant_facts import ParticipantFacts
 from services.followup.domain.duo import Duo, DuoStatus
 from services.followup.domain.figures import Figures, compute_figures
+from services.followup.domain.reminders import CHECK_IN, FIRST_MEETING, Reminder, mark_sent, reminders_due
 from services.followup.domain.rules import FollowupRules
 
 
@@ -87,6 +89,22 @@ class FollowUp:
                     continue
         return flagged
 
+    async def scan_reminders(self, branch: str | None = None) -> int:
+        """Publish every reminder that has come (first meeting, check-in, outcome follow-up), once per duo."""
+        today, published = self.today(), 0
+        since = today - timedelta(days=31 * self.rules.follow_up_after_months + self.rules.reminder_stale_days)
+        for duo, read in await self.duos.followed_since(since, branch):
+            due = reminders_due(duo, today, self.rules)
+            if not due:
+                continue
+            mark_sent(duo, due)
+            try:  # the keys and their events in one conditional write: a concurrent scan loses, never repeats
+                await self.duos.save(duo, read, *(_reminder_event(duo, r) for r in due))
+                published += len(due)
+            except ConcurrentChange:
+                continue
+        return published
+
     async def figures(self, branch: str | None, period_start: date, period_end: date) -> Figures:
         return compute_figures(await self.facts.all_in(branch), await self.duos.all_in(branch), branch,
                                period_start, period_end)
@@ -113,3 +131,20 @@ def _ended(duo: Duo) -> Envelope:
     return _event(duo, DuoEnded(duo_id=duo.duo_id, mentee_id=duo.mentee_id, mentor_id=duo.mentor_id,
                                 ended_on=duo.ended_on, completed=duo.status == DuoStatus.COMPLETED,
                                 reason=duo.end_reason, mentee_returns_to_pool=duo.mentee_returns_to_pool))
+
+
+# A reminder's event id derives from the duo and the reminder: if the view is rebuilt from the log and
+# the scan decides it again, notify recognises the same event and sends nothing twice.
+REMINDER_NAMESPACE = uuid.UUID("0d6b3f2e-98c4-4a57-b1e3-5c7a2f9e6d41")
+
+
+def _reminder_event(duo: Duo, reminder: Reminder) -> Envelope:
+    people = {"duo_id": duo.duo_id, "mentee_id": duo.mentee_id, "mentor_id": duo.mentor_id}
+    if reminder.kind == FIRST_MEETING:
+        payload = FirstMeetingUpcoming(**people, meeting_on=duo.started_on)
+    elif reminder.kind == CHECK_IN:
+        payload = CheckInDue(**people, month=reminder.month, due_on=reminder.due_on)
+    else:
+        payload = OutcomeFollowUpDue(**people, due_on=reminder.due_on)
+    return new_envelope(payload, branch=duo.branch, subject=duo.duo_id,
+                        id=uuid.uuid5(REMINDER_NAMESPACE, f"{duo.duo_id}|{reminder.key}"))

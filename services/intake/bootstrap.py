@@ -15,7 +15,7 @@ from services.intake.settings import IntakeSettings
 from services.intake.use_cases import Intake
 
 PUBLISHES = ["mentee-registered", "mentor-registered", "mentor-trained", "participant-withdrawn",
-             "participant-erased", "participant-contact-changed"]
+             "participant-erased", "participant-contact-changed", "participant-reminder-consent-changed"]
 
 
 def build_runtime(settings: IntakeSettings | None = None) -> ServiceRuntime:

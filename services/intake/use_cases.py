@@ -13,7 +13,7 @@ from typing import Any
 from shared.clock import Clock, utc_today
 from shared.events import Envelope, new_envelope
 from shared.events.intake import (MenteeRegistered, MentorRegistered, MentorTrained, ParticipantContactChanged,
-                                  ParticipantErased, ParticipantWithdrawn)
+                                  ParticipantErased, ParticipantReminderConsentChanged, ParticipantWithdrawn)
 from shared.messaging.outbox import Tombstone
 from shared.rules import NotFound, RuleBroken
 from shared.storage import retried_on_conflict
@@ -106,6 +106,18 @@ class Intake:
                                                            withdrawn_on=withdrawn_on))
         await self.participants.change(document, {"$set": {"status": "withdrawn",
                                                            "withdrawn_on": withdrawn_on.isoformat()}}, event)
+        return await self.get(branch, participant_id)
+
+    @retried_on_conflict
+    async def set_reminder_consent(self, branch: str, participant_id: str, granted: bool) -> dict[str, Any]:
+        """A PUT: the same choice again changes nothing and publishes nothing."""
+        document = await self.get(branch, participant_id)
+        _participant(document)  # refuses an erased participant
+        if (document.get("consents") or {}).get("reminders", True) == granted:
+            return document
+        event = self._event(document, ParticipantReminderConsentChanged(participant_id=participant_id,
+                                                                        reminders=granted))
+        await self.participants.change(document, {"$set": {"consents.reminders": granted}}, event)
         return await self.get(branch, participant_id)
 
     @retried_on_conflict

@@ -8,12 +8,13 @@ from typing import Any
 
 from shared.clock import Clock, utc_today
 from shared.events import new_envelope
-from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined
+from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined, ProposalRoundCompleted
 from shared.rules import NotFound, RuleBroken
 from shared.storage import retried_on_conflict
 from services.matching.adapters.pool import PoolView
 from services.matching.adapters.proposals import ProposalRepository
 from services.matching.adapters.round_lease import RoundLeases
+from services.matching.adapters.rounds import RoundRecords
 from services.matching.domain.assignment import place_newcomer, propose_round
 from services.matching.domain.candidates import Mentee, Mentor, mentee_from_facts, mentor_from_facts
 from services.matching.domain.proposal import Proposal
@@ -22,10 +23,10 @@ from services.matching.domain.waiting import Waiting, waiting_report
 
 
 class Matching:
-    def __init__(self, pool: PoolView, proposals: ProposalRepository, leases: RoundLeases,
+    def __init__(self, pool: PoolView, proposals: ProposalRepository, leases: RoundLeases, rounds: RoundRecords,
                  minimum_score: float, branch_weights: dict[str, dict[str, float]],
                  today: Clock = utc_today) -> None:
-        self.pool, self.proposals, self.leases = pool, proposals, leases
+        self.pool, self.proposals, self.leases, self.rounds = pool, proposals, leases, rounds
         self.minimum_score = minimum_score
         self.branch_weights = branch_weights
         self.today = today
@@ -39,7 +40,18 @@ class Matching:
         async with self.leases.hold(branch):
             mentees, mentors, declined = await self._candidates(branch)
             pairs = propose_round(mentees, mentors, self.weights(branch), self.minimum_score, declined)
-            return [await self._propose(branch, pair) for pair in pairs]
+            proposed = [await self._propose(branch, pair) for pair in pairs]
+            if proposed:
+                await self._round_completed(branch, [d["_id"] for d in proposed])
+            return proposed
+
+    async def _round_completed(self, branch: str, duo_ids: list[str]) -> None:
+        """The round as a record of its own, whose event tells the coordinators there is something to review."""
+        round_id = str(uuid.uuid4())
+        event = new_envelope(ProposalRoundCompleted(round_id=round_id, proposals=len(duo_ids), duo_ids=duo_ids),
+                             branch=branch, subject=round_id)
+        await self.rounds.add({"_id": round_id, "branch": branch, "duo_ids": duo_ids,
+                               "created_at": datetime.now(timezone.utc)}, event)
 
     async def place(self, branch: str, mentee_id: str) -> dict[str, Any] | None:
         """Propose a mentor for one newcomer, leaving every open proposal as it is."""

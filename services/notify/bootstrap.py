@@ -1,15 +1,22 @@
 """The one place that builds the notify service from its settings."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
+from shared.clock import Now, utc_now
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
 from services.notify.adapters.mailer import SmtpMailer
 from services.notify.adapters.store import INDEXES, NOTIFICATIONS, NotifyStore
+from services.notify.adapters.templates import TemplateRenderer
+from services.notify.domain.delivery import RetryPolicy
+from services.notify.domain.links import Links
 from services.notify.entrypoints import api
 from services.notify.entrypoints.consumers import Notifier
 from services.notify.settings import NotifySettings
+from services.notify.use_cases import DeliveryRules, Notifications
 
 PUBLISHES = ["notification-sent", "notification-failed"]
 
@@ -19,14 +26,25 @@ def build_runtime(settings: NotifySettings | None = None) -> ServiceRuntime:
                           collections=INDEXES)
 
 
-def build_app(settings: NotifySettings | None = None) -> FastAPI:
+def delivery_rules(settings: NotifySettings) -> DeliveryRules:
+    return DeliveryRules(
+        retry=RetryPolicy(settings.retry_base_seconds, settings.retry_max_seconds, settings.retry_max_attempts),
+        claim=timedelta(seconds=settings.claim_seconds), contact_wait=timedelta(seconds=settings.contact_wait_seconds),
+        contact_poll=timedelta(seconds=settings.contact_poll_seconds),
+        coordinators=settings.coordinator_emails, branch_languages=settings.branch_languages)
+
+
+def build_app(settings: NotifySettings | None = None, now: Now = utc_now) -> FastAPI:
     settings = settings or NotifySettings()
     runtime = build_runtime(settings)
-    store = NotifyStore(runtime.db)
+    store, links = NotifyStore(runtime.db), Links(settings.console_url)
     mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                         settings.smtp_timeout_seconds)
-    Notifier(runtime, store, mailer).subscribe()
+    notifications = Notifications(store, mailer, TemplateRenderer(), links, delivery_rules(settings), now)
+    Notifier(notifications, store, links).subscribe(runtime.consumer)
+    runtime.every("deliver-notifications", settings.delivery_poll_seconds, notifications.deliver_due)
     app = create_app(runtime, [api.router], title="DUO notify",
-                     description="Sends participants the news of their duo and records delivery.")
-    app.state.store = store
+                     description="Tells participants and coordinators what the programme needs them to know, "
+                                 "in their language, and records every delivery.")
+    app.state.store, app.state.notifications = store, notifications
     return app

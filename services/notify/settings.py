@@ -1,4 +1,11 @@
+from pydantic import Field
+
 from shared.settings import ServiceSettings
+
+# Each branch's (first) working language as in intake's rules, for people whose own language has no template
+# and for the branch's coordinators. Repeated here: notify never reads intake's rules.
+BRANCH_LANGUAGES = {"brussels": "fr", "antwerp": "nl", "ghent": "nl", "liege": "fr", "paris": "fr", "lille": "fr",
+                    "marseille": "fr", "lyon": "fr", "amsterdam": "nl", "rotterdam": "nl"}
 
 
 class NotifySettings(ServiceSettings):
@@ -8,3 +15,19 @@ class NotifySettings(ServiceSettings):
     smtp_port: int = 1025
     smtp_sender: str = "DUO for a JOB <no-reply@duoforajob.example>"
     smtp_timeout_seconds: float = 10.0
+    # Links in messages point here (the coordinators' console), never to third parties.
+    console_url: str = "http://127.0.0.1:8080"
+    # Coordinators' addresses per branch, as JSON: {"brussels": ["coordinator@example.org"]}. A setting for now;
+    # the programme's staff directory is not part of the suite yet.
+    coordinator_emails: dict[str, list[str]] = Field(default_factory=dict)
+    branch_languages: dict[str, str] = Field(default_factory=lambda: dict(BRANCH_LANGUAGES))
+    # Delivery: how often pending messages are looked at, and how failures are retried.
+    delivery_poll_seconds: float = Field(default=2.0, gt=0)
+    retry_base_seconds: float = Field(default=5.0, gt=0)
+    retry_max_seconds: float = Field(default=900.0, gt=0)
+    retry_max_attempts: int = Field(default=10, ge=1)
+    # A process that claimed a message and died frees it after this long.
+    claim_seconds: float = Field(default=120.0, gt=0)
+    # A message whose contact has not arrived yet (its topic is read apart) waits this long for it.
+    contact_wait_seconds: float = Field(default=3600.0, ge=0)
+    contact_poll_seconds: float = Field(default=10.0, gt=0)

@@ -42,17 +42,18 @@ class Envelope(BaseModel):
 
 
 def new_envelope(payload: BaseModel, *, branch: str, subject: str, correlation_id: str | None = None,
-                 time: datetime | None = None) -> Envelope:
+                 time: datetime | None = None, id: uuid.UUID | None = None) -> Envelope:
     """Wrap a catalogued payload; type, version, source and topic come from the catalog.
 
     The correlation id defaults to that of the work in progress (the HTTP request or the
-    consumed event), so every event a request causes carries the request's id.
+    consumed event), so every event a request causes carries the request's id. A given `id` makes
+    an event that may be decided again (after a view is rebuilt) recognisable as the same one.
     """
     from shared.events.catalog import spec_of
 
     spec = spec_of(type(payload))
     return Envelope(
-        id=uuid.uuid4(),
+        id=id or uuid.uuid4(),
         type=spec.type,
         version=spec.version,
         source=spec.source,

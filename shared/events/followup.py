@@ -69,3 +69,33 @@ class OutcomeRecorded(Payload):
     recorded_on: date
     verified_by: str | None = Field(default=None, description="Staff id of whoever checked the proof")
     verified_on: date | None = None
+
+
+class _DuoReminder(Payload):
+    """What every reminder of a duo names: the duo and its two people (ids only)."""
+
+    duo_id: str
+    mentee_id: str
+    mentor_id: str
+
+
+@event("first-meeting-upcoming", version=1, topic=topics.DUOS, source="followup")
+class FirstMeetingUpcoming(_DuoReminder):
+    """The duo's first meeting, planned when it was formed, is close: time to remind both people."""
+
+    meeting_on: date
+
+
+@event("check-in-due", version=1, topic=topics.DUOS, source="followup")
+class CheckInDue(_DuoReminder):
+    """The month 1, 3 or 6 check-in has come and is not recorded yet (published once per duo and month)."""
+
+    month: int = Field(ge=1, le=12)
+    due_on: date
+
+
+@event("outcome-follow-up-due", version=1, topic=topics.DUOS, source="followup")
+class OutcomeFollowUpDue(_DuoReminder):
+    """Months after the duo ended, the mentee's outcome is asked again (published once per duo)."""
+
+    due_on: date

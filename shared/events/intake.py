@@ -70,6 +70,14 @@ class ParticipantErased(Payload):
     role: Role
 
 
+@event("participant-reminder-consent-changed", version=1, topic=topics.PARTICIPANTS, source="intake")
+class ParticipantReminderConsentChanged(Payload):
+    """The participant accepts or declines reminders (news about their duo itself always reaches them)."""
+
+    participant_id: str
+    reminders: bool
+
+
 @event("participant-contact-changed", version=1, topic=topics.PARTICIPANT_CONTACTS, source="intake")
 class ParticipantContactChanged(Payload):
     """How notify may reach a participant. Lives on a compacted topic only, never with domain events."""

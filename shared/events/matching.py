@@ -40,3 +40,12 @@ class DuoFormed(Payload):
     mentor_id: str
     started_on: date
     score: float
+
+
+@event("proposal-round-completed", version=1, topic=topics.DUOS, source="matching")
+class ProposalRoundCompleted(Payload):
+    """A proposal round produced proposals that await the coordinators' review (keyed by the round's id)."""
+
+    round_id: str
+    proposals: int = Field(ge=1)
+    duo_ids: list[str] = Field(min_length=1)

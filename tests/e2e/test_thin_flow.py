@@ -85,10 +85,12 @@ async def test_thin_flow_over_http_and_kafka(suite, kafka_bootstrap, smtp_sink):
         assert r.status_code == 201, r.text
         assert r.json()["hours_logged"] == 2.0
 
-        # notify: one e-mail to each of them, recorded as sent
-        for address in ("e2e.mentee@example.org", "e2e.mentor@example.org"):
-            mails = await asyncio.to_thread(lambda: smtp_sink.wait_for(1, to=address, timeout=60))
-            assert len(mails) == 1, f"expected one e-mail to {address}"
+        # notify: registration received (and training complete for the mentor), then the duo's news, each once
+        for address, expected in (("e2e.mentee@example.org", ["duo-formed", "registration-received"]),
+                                  ("e2e.mentor@example.org", ["duo-formed", "mentor-trained",
+                                                              "registration-received"])):
+            mails = await asyncio.to_thread(lambda: smtp_sink.wait_for(len(expected), to=address, timeout=60))
+            assert sorted(m["X-DUO-Message"] for m in mails) == expected, f"e-mails to {address}"
 
         async def both_sent():
             sent = (await http.get(f"{notify}/branches/brussels/notifications")).json()
@@ -102,7 +104,8 @@ async def test_thin_flow_over_http_and_kafka(suite, kafka_bootstrap, smtp_sink):
               "session-logged", "notification-sent"}
     records = await read_topics(kafka_bootstrap, domain_topics,
                                 until=lambda rs: wanted <= {e.type for e in envelopes(rs)}
-                                and sum(e.type == "notification-sent" for e in envelopes(rs)) >= 2)
+                                and sum(e.type == "notification-sent" and e.data["template"] == "duo-formed"
+                                        for e in envelopes(rs)) >= 2)
     seen = envelopes(records)
     assert wanted <= {e.type for e in seen}
     for record, envelope in zip([r for r in records if r.value is not None], seen):
@@ -116,8 +119,8 @@ async def test_thin_flow_over_http_and_kafka(suite, kafka_bootstrap, smtp_sink):
     formed = next(e for e in seen if e.type == "duo-formed")
     assert formed.data["mentee_id"] == mentee_id and formed.data["mentor_id"] == mentor_id
     # The acceptance's correlation id travels to the e-mails it caused.
-    sent = [e for e in seen if e.type == "notification-sent"]
-    assert sent and all(e.correlation_id == formed.correlation_id for e in sent)
+    sent = [e for e in seen if e.type == "notification-sent" and e.data["cause_event_id"] == str(formed.id)]
+    assert len(sent) == 2 and all(e.correlation_id == formed.correlation_id for e in sent)
 
     # Every line each service logged is JSON, carries no personal data, and the flow's lines
     # carry the correlation id of the request that caused them.

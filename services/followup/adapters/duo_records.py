@@ -44,4 +44,5 @@ def from_document(doc: dict[str, Any]) -> Duo:
         at_risk=doc["at_risk"], at_risk_since=_day(doc["at_risk_since"]), ended_on=_day(doc["ended_on"]),
         end_reason=doc["end_reason"], mentee_returns_to_pool=doc["mentee_returns_to_pool"],
         outcomes=[Outcome(o["moment"], o["kind"], o["contract_type"], _day(o["achieved_on"]), o["evidence"],
-                          o["verified_by"], _day(o["verified_on"]), _day(o["recorded_on"])) for o in doc["outcomes"]])
+                          o["verified_by"], _day(o["verified_on"]), _day(o["recorded_on"])) for o in doc["outcomes"]],
+        reminders_sent=list(doc.get("reminders_sent", [])))

@@ -56,6 +56,14 @@ class DuoRepository:
         docs = await self.collection.find(query, {"outbox": 0}).to_list()
         return [(from_document(d), d) for d in docs]
 
+    async def followed_since(self, ended_since: date, branch: str | None) -> list[tuple[Duo, dict[str, Any]]]:
+        """Active duos and those ended on or after `ended_since`: the ones reminders may still concern."""
+        query: dict[str, Any] = {"$or": [{"status": "active"}, {"ended_on": {"$gte": ended_since.isoformat()}}]}
+        if branch is not None:
+            query["branch"] = branch
+        docs = await self.collection.find(query, {"outbox": 0}).to_list()
+        return [(from_document(d), d) for d in docs]
+
     async def replace_participant(self, participant_id: str, surrogate: str) -> None:
         for field in ("mentee_id", "mentor_id"):
             await self.collection.update_many({field: participant_id}, {"$set": {field: surrogate}})

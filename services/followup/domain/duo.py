@@ -119,6 +119,7 @@ class Duo:
     end_reason: str | None = None
     mentee_returns_to_pool: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
+    reminders_sent: list[str] = field(default_factory=list)  # keys of reminders.Reminder, each sent once
 
     def __post_init__(self) -> None:
         self.status = DuoStatus(self.status)  # a stored string comes back as the enum

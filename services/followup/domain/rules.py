@@ -23,13 +23,18 @@ class FollowupRules:
     at_risk_after_days: int = 14
     follow_up_after_months: int = 3
     check_in_window_days: int = 14
+    # A planned first meeting is announced this many days ahead (not when the duo starts the day it is formed).
+    first_meeting_notice_days: int = 2
+    # A reminder whose day passed longer ago than this is dropped: a rebuilt view must not send stale news.
+    reminder_stale_days: int = 14
 
     def __post_init__(self) -> None:
         # Misconfiguration is a programmer/ops error, not a coordinator's: plain ValueError.
         if self.duration_months < 1 or self.at_risk_after_days < 1 or self.follow_up_after_months < 0:
             raise ValueError("duration_months and at_risk_after_days must be >= 1, follow_up_after_months >= 0")
-        if self.expected_hours_per_week < 0 or self.check_in_window_days < 0:
-            raise ValueError("expected_hours_per_week and check_in_window_days must be >= 0")
+        if min(self.expected_hours_per_week, self.check_in_window_days, self.first_meeting_notice_days,
+               self.reminder_stale_days) < 0:
+            raise ValueError("expected_hours_per_week and the day counts must be >= 0")
         if any(m < 1 or m > self.duration_months for m in self.check_in_months):
             raise ValueError("check_in_months must lie within the duo's duration")
         if len(set(self.check_in_months)) != len(self.check_in_months):

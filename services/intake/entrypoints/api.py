@@ -10,7 +10,8 @@ from shared.http.auth import Branch, CurrentCaller
 from shared.http.problems import Problem
 from services.intake.domain.branches import rules_for
 from services.intake.domain.participants import Language, MenteeApplication, MentorApplication
-from services.intake.entrypoints.schemas import MenteeIn, MentorIn, ParticipantOut, PersonIn, TrainingModuleIn, WithdrawalIn
+from services.intake.entrypoints.schemas import (MenteeIn, MentorIn, ParticipantOut, PersonIn, ReminderConsentIn,
+                                                 TrainingModuleIn, WithdrawalIn)
 from services.intake.use_cases import Contact, Intake
 
 router = APIRouter(prefix="/branches/{branch}", tags=["participants"])
@@ -28,7 +29,8 @@ def _out(document: dict[str, Any]) -> ParticipantOut:
         participant_id=document["_id"], branch=document["branch"], role=document["role"],
         status=document["status"], registered_on=date.fromisoformat(document["registered_on"]),
         first_name=(document.get("personal") or {}).get("first_name"), training_modules=sorted(training),
-        trained=document["role"] == "mentor" and set(rules.training_modules) <= set(training))
+        trained=document["role"] == "mentor" and set(rules.training_modules) <= set(training),
+        reminders=(document.get("consents") or {}).get("reminders", True))
 
 
 def _person(body: PersonIn) -> dict[str, Any]:
@@ -76,6 +78,13 @@ async def get_participant(request: Request, branch: Branch, participant_id: str)
 @router.post("/participants/{participant_id}/withdrawal", summary="A participant leaves the programme")
 async def withdraw(request: Request, branch: Branch, participant_id: str, body: WithdrawalIn) -> ParticipantOut:
     return _out(await _intake(request).withdraw(branch, participant_id, body.withdrawn_on))
+
+
+@router.put("/participants/{participant_id}/consents/reminders",
+            summary="Record whether the participant accepts reminders (news about their duo always goes out)")
+async def set_reminder_consent(request: Request, branch: Branch, participant_id: str,
+                               body: ReminderConsentIn) -> ParticipantOut:
+    return _out(await _intake(request).set_reminder_consent(branch, participant_id, body.granted))
 
 
 @router.delete("/participants/{participant_id}", status_code=status.HTTP_204_NO_CONTENT,

@@ -75,3 +75,9 @@ class ParticipantOut(BaseModel):
     first_name: str | None
     training_modules: list[str] = []
     trained: bool = False
+    reminders: bool = Field(default=True, description="Whether the participant accepts reminders")
+
+
+class ReminderConsentIn(RequestBody):
+    granted: bool = Field(description="True: reminders (first meeting, check-ins, follow-up) are sent; "
+                                      "false: only news about the duo itself")

@@ -1,7 +1,13 @@
-"""Notify's own database: the contacts it may use and the notifications it sent."""
+"""Notify's own database: the contacts it may use and every notification with its delivery state.
+
+A notification's `_id` is derived from (event, recipient, message), so a redelivered or replayed
+event inserts nothing new. Sending needs a claim: one conditional update of that one document
+(pending and due, or claimed by a process whose claim ran out), so two notify processes never
+send the same message. Pending messages live here, so a restart picks them up again.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -12,8 +18,15 @@ from shared.messaging import outbox
 
 CONTACTS = "contacts"
 NOTIFICATIONS = "notifications"
+PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
 INDEXES = {CONTACTS: [], NOTIFICATIONS: [IndexModel([("branch", ASCENDING), ("created_at", DESCENDING)]),
-                                         IndexModel([("recipient_id", ASCENDING)])]}
+                                         IndexModel([("recipient_id", ASCENDING)]),
+                                         IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)])]}
+
+
+def _claimable(now: datetime) -> dict[str, Any]:
+    return {"$or": [{"status": PENDING, "next_attempt_at": {"$lte": now}},
+                    {"status": SENDING, "claimed_until": {"$lt": now}}]}
 
 
 class NotifyStore:
@@ -21,33 +34,65 @@ class NotifyStore:
         self.contacts = db[CONTACTS]
         self.notifications = db[NOTIFICATIONS]
 
+    # -- contacts -------------------------------------------------------------------------
+
     async def save_contact(self, participant_id: str, branch: str, contact: dict[str, Any]) -> None:
         await self.contacts.update_one({"_id": participant_id},
                                        {"$set": {**contact, "branch": branch}}, upsert=True)
+
+    async def set_reminders(self, participant_id: str, branch: str, accepted: bool) -> None:
+        """The consent may arrive before the contact (another topic): it is kept either way."""
+        await self.contacts.update_one({"_id": participant_id},
+                                       {"$set": {"reminders": accepted, "branch": branch}}, upsert=True)
 
     async def forget_contact(self, participant_id: str) -> None:
         await self.contacts.delete_one({"_id": participant_id})
 
     async def contact(self, participant_id: str) -> dict[str, Any] | None:
-        return await self.contacts.find_one({"_id": participant_id})
+        """The contact, once its address is known (a consent alone is not a contact)."""
+        return await self.contacts.find_one({"_id": participant_id, "email": {"$exists": True}})
 
-    async def claim(self, notification_id: str, record: dict[str, Any]) -> bool:
-        """Reserve a notification before sending; False when an earlier delivery already did."""
+    # -- notifications --------------------------------------------------------------------
+
+    async def add(self, record: dict[str, Any]) -> bool:
+        """Insert a pending notification; False when one with this id exists (a redelivery)."""
         try:
-            await self.notifications.insert_one({"_id": notification_id, "status": "sending",
-                                                 "created_at": datetime.now(timezone.utc), **record,
-                                                 **outbox.new_document_fields()})
+            await self.notifications.insert_one({**record, **outbox.new_document_fields()})
             return True
         except DuplicateKeyError:
-            existing = await self.notifications.find_one({"_id": notification_id}, {"status": 1})
-            # A crash between claim and send leaves "sending": try again rather than never.
-            return bool(existing and existing["status"] == "sending")
+            return False
 
-    async def finish(self, notification_id: str, status: str, event: Envelope,
-                     reason: str | None = None) -> None:
-        update = {"$set": {"status": status, "finished_at": datetime.now(timezone.utc), "reason": reason}}
-        await self.notifications.update_one({"_id": notification_id, "status": "sending"},
-                                            outbox.with_events(update, event))
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        cursor = self.notifications.find(_claimable(now), {"_id": 1}).sort("next_attempt_at", ASCENDING).limit(limit)
+        return [d["_id"] for d in await cursor.to_list()]
+
+    async def claim(self, notification_id: str, worker: str, now: datetime,
+                    hold: timedelta) -> dict[str, Any] | None:
+        """Take the notification for sending if nobody holds it; the document, or None when not ours."""
+        result = await self.notifications.update_one(
+            {"_id": notification_id, **_claimable(now)},
+            {"$set": {"status": SENDING, "claimed_by": worker, "claimed_until": now + hold}})
+        if result.modified_count != 1:
+            return None
+        return await self.notifications.find_one({"_id": notification_id, "claimed_by": worker}, {"outbox": 0})
+
+    async def release(self, notification_id: str, worker: str, next_attempt_at: datetime,
+                      changes: dict[str, Any] | None = None) -> None:
+        """Back to pending for a later try (after a transient failure, or while the contact is awaited)."""
+        update = {"$set": {"status": PENDING, "next_attempt_at": next_attempt_at, "claimed_by": None,
+                           **(changes or {})}}
+        await self.notifications.update_one({"_id": notification_id, "claimed_by": worker}, update)
+
+    async def finish(self, notification_id: str, worker: str, status: str, now: datetime,
+                     changes: dict[str, Any], *events: Envelope) -> None:
+        update = {"$set": {"status": status, "finished_at": now, "claimed_by": None, **changes}}
+        await self.notifications.update_one({"_id": notification_id, "status": SENDING, "claimed_by": worker},
+                                            outbox.with_events(update, *events))
+
+    async def wake(self, recipient_id: str, now: datetime) -> None:
+        """Pending messages of a participant whose contact just arrived: due now."""
+        await self.notifications.update_many({"recipient_id": recipient_id, "status": PENDING},
+                                             {"$set": {"next_attempt_at": now}})
 
     async def list(self, branch: str, limit: int) -> list[dict[str, Any]]:
         cursor = self.notifications.find({"branch": branch}, {"outbox": 0}).sort("created_at", -1).limit(limit)
@@ -57,5 +102,8 @@ class NotifyStore:
         return await self.notifications.find_one({"_id": notification_id, "branch": branch}, {"outbox": 0})
 
     async def forget_participant(self, participant_id: str) -> None:
+        """Erasure: the contact and the messages not sent yet go; sent ones keep no link to the person."""
         await self.forget_contact(participant_id)
-        await self.notifications.update_many({"recipient_id": participant_id}, {"$set": {"recipient_id": "erased"}})
+        await self.notifications.delete_many({"recipient_id": participant_id, "status": {"$in": [PENDING, SENDING]}})
+        await self.notifications.update_many({"recipient_id": participant_id},
+                                             {"$set": {"recipient_id": "erased", "facts": {}}})

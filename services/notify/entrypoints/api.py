@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.http.auth import Branch
 from shared.rules import NotFound
@@ -18,7 +18,10 @@ class NotificationOut(BaseModel):
     recipient_id: str
     template: str
     channel: str
-    status: str
+    status: str = Field(description="pending (waiting to be sent or retried), sending, sent, failed or skipped "
+                                    "(a reminder the participant declined)")
+    attempts: int = 0
+    language: str | None = None
     reason: str | None = None
     duo_id: str | None = None
     created_at: datetime
@@ -26,7 +29,8 @@ class NotificationOut(BaseModel):
 
 def _out(doc: dict) -> NotificationOut:
     return NotificationOut(notification_id=doc["_id"], **{k: doc.get(k) for k in (
-        "recipient_id", "template", "channel", "status", "reason", "duo_id", "created_at")})
+        "recipient_id", "template", "channel", "status", "reason", "duo_id", "created_at", "language")},
+                           attempts=doc.get("attempts", 0))
 
 
 @router.get("", summary="Notifications of the branch, newest first")

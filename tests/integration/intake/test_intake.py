@@ -105,6 +105,28 @@ async def test_withdrawal_event_and_unknown_participant(intake, kafka_bootstrap)
     assert r.status_code == 404 and r.json()["type"].endswith("not-found")
 
 
+async def test_a_reminder_consent_is_recorded_and_published_once_per_change_without_personal_data(
+        intake, kafka_bootstrap):
+    mentee_id = (await intake.post("/branches/brussels/mentees", json=mentee())).json()["participant_id"]
+    url = f"/branches/brussels/participants/{mentee_id}/consents/reminders"
+    assert (await intake.get(f"/branches/brussels/participants/{mentee_id}")).json()["reminders"] is True
+    for granted in (False, False, True):  # the same choice twice publishes once
+        r = await intake.put(url, json={"granted": granted})
+        assert r.status_code == 200 and r.json()["reminders"] is granted, r.text
+    r = await intake.put(url, json={"granted": "maybe"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"].endswith("granted")
+
+    records = await read(kafka_bootstrap, intake, topics.PARTICIPANTS, 3)
+    consents = [e for e in envelopes(records) if e.type == "participant-reminder-consent-changed"]
+    assert [e.data for e in consents] == [{"participant_id": mentee_id, "reminders": False},
+                                          {"participant_id": mentee_id, "reminders": True}]
+    assert not any(v.encode() in r.value for r in records for v in PERSONAL_VALUES)
+
+    assert (await intake.delete(f"/branches/brussels/participants/{mentee_id}")).status_code == 204
+    r = await intake.put(url, json={"granted": False})
+    assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "participant.erased"
+
+
 async def test_another_branch_cannot_see_or_change_this_branch_data(intake):
     mentee_id = (await intake.post("/branches/brussels/mentees", json=mentee())).json()["participant_id"]
     antwerp = auth("coordinator", ("antwerp",))

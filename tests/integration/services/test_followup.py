@@ -6,7 +6,6 @@ The service's clock is the test's: `clock.day` is "today" for the service.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
@@ -20,7 +19,7 @@ from services.followup.domain.figures import DEFINITIONS, DEFINITIONS_VERSION
 from services.followup.settings import FollowupSettings
 from tests.integration.services.producing import Feed, service_connected
 from tests.kafka_reader import envelopes, read_topics
-from tests.suite import auth, eventually, in_process, isolated_env
+from tests.suite import SettableDay, auth, eventually, in_process, isolated_env
 
 BRANCH = "brussels"
 STARTED = date(2025, 3, 3)
@@ -28,20 +27,12 @@ PLANNED_END = date(2025, 9, 3)
 BRUSSELS = auth("coordinator", (BRANCH,))
 
 
-@dataclass
-class Clock:
-    day: date
-
-    def __call__(self) -> date:
-        return self.day
-
-
 @pytest.fixture
 async def followup(kafka_bootstrap, mongo_url, fresh_db_name, monkeypatch):
     env = isolated_env(kafka_bootstrap, mongo_url)
     for name, value in {**env, "DUO_MONGO_DB": fresh_db_name}.items():
         monkeypatch.setenv(name, value)
-    clock = Clock(STARTED + timedelta(days=7))
+    clock = SettableDay(STARTED + timedelta(days=7))
     app = build_app(FollowupSettings(), today=clock)
     async with in_process(app) as http, Feed(kafka_bootstrap, env["DUO_TOPIC_PREFIX"]) as feed:
         http.headers.update(BRUSSELS)

@@ -148,6 +148,11 @@ async def test_intake_events_build_the_pool_and_a_round_proposes_the_best_traine
         assert (data["mentee_id"], data["mentor_id"]) == (p["mentee_id"], p["mentor_id"])
         assert data["score"] == p["score"] and data["breakdown"] == p["breakdown"] and data["reasons"] == p["reasons"]
         assert proposed[p["duo_id"]].branch == BRANCH
+    # The round as a whole tells the coordinators there is something to review.
+    events = await duo_events(matching, kafka_bootstrap, lambda es: bool(of_type(es, "proposal-round-completed")))
+    [completed] = of_type(events, "proposal-round-completed")
+    assert completed.data["proposals"] == 2 and set(completed.data["duo_ids"]) == set(proposed)
+    assert completed.subject == completed.data["round_id"] and completed.branch == BRANCH
 
     # Nobody left to propose: a second round proposes nothing, the untrained mentor included.
     assert await run_round(matching) == []

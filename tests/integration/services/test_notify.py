@@ -7,16 +7,18 @@ The sink is shared by the whole session: every test uses addresses of its own.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import date
 
 import pytest
 
 from shared.events import Envelope, new_envelope, topics
-from shared.events.intake import ParticipantContactChanged
+from shared.events.intake import ParticipantContactChanged, ParticipantErased, ParticipantReminderConsentChanged
 from shared.events.matching import DuoFormed
 from services.notify.bootstrap import build_app
 from services.notify.settings import NotifySettings
+from services.notify.use_cases import Notifications
 from tests.integration.services.producing import Feed, service_connected
 from tests.kafka_reader import envelopes, read_topics
 from tests.suite import auth, eventually, in_process, isolated_env
@@ -27,15 +29,19 @@ BRANCH = "brussels"
 @pytest.fixture
 async def notify(kafka_bootstrap, mongo_url, smtp_sink, fresh_db_name, monkeypatch):
     env = isolated_env(kafka_bootstrap, mongo_url)
+    run = uuid.uuid4().hex[:8]
+    coordinator = f"coordinator.{run}@example.org"
     for name, value in {**env, "DUO_MONGO_DB": fresh_db_name, "DUO_SMTP_HOST": smtp_sink.host,
-                        "DUO_SMTP_PORT": str(smtp_sink.port)}.items():
+                        "DUO_SMTP_PORT": str(smtp_sink.port), "DUO_DELIVERY_POLL_SECONDS": "0.3",
+                        "DUO_CONTACT_WAIT_SECONDS": "8", "DUO_CONTACT_POLL_SECONDS": "0.5",
+                        "DUO_COORDINATOR_EMAILS": json.dumps({BRANCH: [coordinator]})}.items():
         monkeypatch.setenv(name, value)
     app = build_app(NotifySettings())
     async with in_process(app) as http, Feed(kafka_bootstrap, env["DUO_TOPIC_PREFIX"]) as feed:
         http.headers.update(auth("coordinator", (BRANCH,)))
         await service_connected(app)
-        http.feed, http.store, http.sink = feed, app.state.store, smtp_sink
-        run = uuid.uuid4().hex[:8]
+        http.feed, http.store, http.sink, http.coordinator = feed, app.state.store, smtp_sink, coordinator
+        http.notifications = app.state.notifications
         http.people = {
             "mentee": (f"mentee-{run}", "Yasmine Benali", f"yasmine.{run}@example.org"),
             "mentor": (f"mentor-{run}", "Pierre Lambert", f"pierre.{run}@example.org"),
@@ -94,7 +100,9 @@ async def test_duo_formed_sends_one_email_to_each_participant_and_publishes_it(n
         [mail] = await mails_to(notify, role)
         _, name, address = notify.people[role]
         assert address in mail["To"] and "DUO" in mail["Subject"]
-        assert name in mail.get_content()  # the recipient's name is in the e-mail, and only there
+        assert name in mail.get_body(("plain",)).get_content()  # the recipient's name is in the e-mail, only there
+        assert mail["X-DUO-Message"] == "duo-formed" and mail["Content-Language"] == "fr"
+        assert mail["Message-ID"] == f"<{mail['X-DUO-Notification-Id']}@duoforajob.example>"
 
     events = await notification_events(notify, kafka_bootstrap, 2)
     assert {e.type for e in events} == {"notification-sent"}
@@ -129,13 +137,15 @@ async def test_a_redelivered_duo_formed_sends_no_second_email(notify, kafka_boot
     assert len(events) == 4 and len({e.data["notification_id"] for e in events}) == 4
 
 
-async def test_a_participant_without_contact_gets_a_failed_notification_with_a_reason(notify, kafka_bootstrap):
-    await contacts_known(notify, "mentor")  # the mentee's contact never arrived
+async def test_a_participant_whose_contact_never_comes_fails_with_a_reason_and_the_coordinator_is_told(
+        notify, kafka_bootstrap):
+    await contacts_known(notify, "mentor")  # the mentee's contact never arrives: it is awaited 8 s, then given up
     formed = duo_formed(notify)
     await notify.feed.send(formed)
     await mails_to(notify, "mentor")
 
-    events = {e.data["recipient_id"]: e for e in await notification_events(notify, kafka_bootstrap, 2)}
+    # The mentor's e-mail, the mentee's failure and the coordinator's notice of it (in either order).
+    events = {e.data["recipient_id"]: e for e in await notification_events(notify, kafka_bootstrap, 3)}
     failed = events[notify.people["mentee"][0]]
     assert failed.type == "notification-failed" and failed.data["reason"]
     assert "contact" in failed.data["reason"]
@@ -144,6 +154,29 @@ async def test_a_participant_without_contact_gets_a_failed_notification_with_a_r
 
     r = await notify.get(f"/branches/{BRANCH}/notifications/{failed.data['notification_id']}")
     assert r.status_code == 200 and r.json()["status"] == "failed" and r.json()["reason"] == failed.data["reason"]
+
+    [told] = await asyncio.to_thread(notify.sink.wait_for, 1, to=notify.coordinator, timeout=30)
+    assert told["X-DUO-Message"] == "notification-failed"
+    body = told.get_body(("plain",)).get_content()
+    assert failed.data["notification_id"] in body and "duo-formed" in body
+    assert not any(text in body for text in _personal(notify)[0])  # nothing about the mentee but the id
+
+
+async def test_a_contact_that_arrives_after_its_duo_formed_still_gets_its_mail(notify, kafka_bootstrap):
+    await contacts_known(notify, "mentor")
+    formed = duo_formed(notify)
+    await notify.feed.send(formed)
+    await mails_to(notify, "mentor")
+    await asyncio.sleep(5)  # the scenario: the mentee's contact comes 5 s after the duo-formed
+    waiting = [n for n in (await notify.get(f"/branches/{BRANCH}/notifications")).json()
+               if n["recipient_id"] == notify.people["mentee"][0]]
+    assert [n["status"] for n in waiting] == ["pending"]
+    await contacts_known(notify, "mentee")
+    [mail] = await mails_to(notify, "mentee")
+    assert mail["X-DUO-Message"] == "duo-formed"
+    events = await notification_events(notify, kafka_bootstrap, 2)
+    assert {e.type for e in events} == {"notification-sent"}
+    print(f"\nlate contact: mail sent once to the mentee after waiting {len(waiting)} pending notification")
 
 
 async def test_a_tombstone_forgets_the_contact_and_later_news_fails_for_lack_of_it(notify, kafka_bootstrap):
@@ -155,13 +188,56 @@ async def test_a_tombstone_forgets_the_contact_and_later_news_fails_for_lack_of_
 
     await notify.feed.send(duo_formed(notify))
     await mails_to(notify, "mentor")
-    events = {e.data["recipient_id"]: e for e in await notification_events(notify, kafka_bootstrap, 2)}
+    events = {e.data["recipient_id"]: e for e in await notification_events(notify, kafka_bootstrap, 3)}
     assert events[mentee_id].type == "notification-failed" and "contact" in events[mentee_id].data["reason"]
     assert notify.sink.messages(to=notify.people["mentee"][2]) == []
 
 
 async def _forgotten(http, participant_id: str) -> bool:
     return await http.store.contact(participant_id) is None
+
+
+async def test_erasure_removes_the_contact_and_every_message_not_yet_sent(notify):
+    mentee_id, mentor_id = notify.people["mentee"][0], notify.people["mentor"][0]
+    await contacts_known(notify, "mentor")  # the mentee's contact is not there: her message waits
+    consent = ParticipantReminderConsentChanged(participant_id=mentee_id, reminders=False)
+    await notify.feed.send(new_envelope(consent, branch=BRANCH, subject=mentee_id), duo_formed(notify))
+    await mails_to(notify, "mentor")
+    await notify.feed.settled("notify")
+    assert await notify.store.notifications.count_documents({"recipient_id": mentee_id, "status": "pending"}) == 1
+    assert await notify.store.contacts.find_one({"_id": mentee_id}) is not None  # her consent is held
+
+    for participant_id, role in ((mentee_id, "mentee"), (mentor_id, "mentor")):
+        await notify.feed.send(new_envelope(ParticipantErased(participant_id=participant_id, role=role),
+                                            branch=BRANCH, subject=participant_id))
+    await notify.feed.settled("notify")
+    for participant_id in (mentee_id, mentor_id):
+        assert await notify.store.contacts.find_one({"_id": participant_id}) is None
+        assert await notify.store.notifications.count_documents({"recipient_id": participant_id}) == 0
+    [kept] = await notify.store.notifications.find({}).to_list()  # the mentor's sent e-mail, no longer his
+    assert kept["status"] == "sent" and kept["recipient_id"] == "erased" and kept["facts"] == {}
+
+
+async def test_processes_racing_for_the_same_pending_messages_send_each_once(notify):
+    """Three deliverers (this one, another one, and the app's periodic job) on one database."""
+    one = notify.notifications
+    other = Notifications(one.store, one.mailer, one.renderer, one.links, one.rules)
+    now = one.now()
+    ids = [f"race-{uuid.uuid4().hex[:12]}" for _ in range(20)]
+    for notification in ids:  # recorded, not yet sent: as after a restart
+        assert await one.store.add({
+            "_id": notification, "branch": BRANCH, "recipient_id": "coordinator-race", "audience": "coordinator",
+            "address": notify.coordinator, "template": "proposal-round-ready", "channel": "email",
+            "cause_event_id": notification, "duo_id": None, "correlation_id": "race", "status": "pending",
+            "facts": {"proposals": 2, "review_url": "https://console.example/branches/brussels/proposals"},
+            "attempts": 0, "created_at": now, "next_attempt_at": now, "wait_contact_until": now})
+    await asyncio.gather(*(worker.deliver(n) for n in ids for worker in (one, other)),
+                         one.deliver_due(), other.deliver_due())
+    mails = await asyncio.to_thread(notify.sink.wait_for, len(ids), to=notify.coordinator, timeout=30)
+    await notify.feed.settled("notify")
+    assert sorted(m["X-DUO-Notification-Id"] for m in notify.sink.messages(to=notify.coordinator)) == sorted(ids)
+    assert await one.store.notifications.count_documents({"_id": {"$in": ids}, "status": "sent"}) == len(ids)
+    print(f"\nracing deliverers: {len(ids)} pending messages, {len(mails)} e-mails, none twice")
 
 
 async def test_notifications_are_scoped_to_their_branch(notify):

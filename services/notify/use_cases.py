@@ -1,0 +1,168 @@
+"""Notify's use cases: record what must be said to whom, then deliver it once, retrying what can be retried.
+
+Recording comes first and is idempotent (the notification's id derives from the event, the
+recipient and the message); delivery is a separate step that any notify process may take up,
+from the consumer right away or from the periodic delivery job later.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from jinja2 import TemplateError
+
+from shared.clock import Now, utc_now
+from shared.events import new_envelope
+from shared.events.notify import NotificationFailed, NotificationSent
+from shared.observability import correlation
+from services.notify.adapters.mailer import SmtpMailer
+from services.notify.adapters.store import FAILED, PENDING, SENT, SKIPPED, NotifyStore
+from services.notify.adapters.templates import TemplateRenderer
+from services.notify.domain.delivery import DeliveryFailure, RetryPolicy, notification_id
+from services.notify.domain.language import choose_language
+from services.notify.domain.links import Links
+from services.notify.domain.messages import MessageKind, check_variables, message
+
+log = logging.getLogger(__name__)
+CHANNEL = "email"
+DUE_BATCH = 200
+
+
+@dataclass(frozen=True)
+class DeliveryRules:
+    retry: RetryPolicy = RetryPolicy()
+    claim: timedelta = timedelta(minutes=2)
+    contact_wait: timedelta = timedelta(hours=1)
+    contact_poll: timedelta = timedelta(seconds=10)
+    coordinators: dict[str, list[str]] = field(default_factory=dict)
+    branch_languages: dict[str, str] = field(default_factory=dict)
+
+
+def coordinator_id(address: str) -> str:
+    """A stable recipient id for a coordinator's address that does not show the address."""
+    return "coordinator-" + hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
+
+
+class Notifications:
+    def __init__(self, store: NotifyStore, mailer: SmtpMailer, renderer: TemplateRenderer, links: Links,
+                 rules: DeliveryRules, now: Now = utc_now, jitter: Callable[[], float] = random.random) -> None:
+        self.store, self.mailer, self.renderer, self.links, self.rules = store, mailer, renderer, links, rules
+        self.now, self.jitter = now, jitter
+        self.worker = uuid.uuid4().hex  # this process, as the holder of its claims
+
+    # -- recording ------------------------------------------------------------------------
+
+    async def to_participant(self, cause_id: str, branch: str, participant_id: str, name: str,
+                             facts: dict[str, Any], duo_id: str | None = None) -> None:
+        kind = message(name)
+        if kind.reminder:
+            facts = {**facts, "stop_url": self.links.reminders(branch, participant_id)}
+        await self._record(cause_id, branch, participant_id, kind, facts, duo_id)
+
+    async def to_coordinators(self, cause_id: str, branch: str, name: str, facts: dict[str, Any],
+                              duo_id: str | None = None) -> None:
+        addresses = self.rules.coordinators.get(branch, [])
+        if not addresses:
+            log.warning("no coordinator address for the branch; message not recorded",
+                        extra={"branch": branch, "template": name})
+        for address in addresses:
+            await self._record(cause_id, branch, coordinator_id(address), message(name), facts, duo_id, address)
+
+    async def _record(self, cause_id: str, branch: str, recipient_id: str, kind: MessageKind,
+                      facts: dict[str, Any], duo_id: str | None, address: str | None = None) -> None:
+        now, notification = self.now(), notification_id(cause_id, recipient_id, kind.name)
+        record = {"_id": notification, "branch": branch, "recipient_id": recipient_id, "audience": kind.audience,
+                  "template": kind.name, "channel": CHANNEL, "cause_event_id": cause_id, "duo_id": duo_id,
+                  "facts": facts, "correlation_id": correlation.ensure(), "status": PENDING, "attempts": 0,
+                  "created_at": now, "next_attempt_at": now, "wait_contact_until": now + self.rules.contact_wait}
+        if address is not None:
+            record["address"] = address  # a coordinator's work address: stays in this database
+        if await self.store.add(record):
+            await self.deliver(notification)
+
+    async def contact_arrived(self, participant_id: str) -> None:
+        await self.store.wake(participant_id, self.now())
+
+    # -- delivering -----------------------------------------------------------------------
+
+    async def deliver_due(self) -> int:
+        """The periodic job: every message whose time has come (first tries, retries, expired claims)."""
+        sent = 0
+        for notification in await self.store.due(self.now(), DUE_BATCH):
+            sent += await self.deliver(notification)
+        return sent
+
+    async def deliver(self, notification: str) -> bool:
+        """One attempt, if this process wins the claim; True when the message went out."""
+        now = self.now()
+        doc = await self.store.claim(notification, self.worker, now, self.rules.claim)
+        if doc is None:
+            return False
+        token = correlation.bind(doc.get("correlation_id") or correlation.new())
+        try:
+            return await self._attempt(doc, now)
+        finally:
+            correlation.reset(token)
+
+    async def _attempt(self, doc: dict[str, Any], now: datetime) -> bool:
+        kind, attempts = message(doc["template"]), doc["attempts"] + 1
+        if kind.audience == "participant":
+            contact = await self.store.contact(doc["recipient_id"])
+            if contact is None:
+                if now < doc["wait_contact_until"]:  # its topic is read apart: it may still come
+                    await self.store.release(doc["_id"], self.worker, now + self.rules.contact_poll)
+                    return False
+                await self._fail(doc, now, attempts, "no contact on file for this participant")
+                return False
+            if kind.reminder and contact.get("reminders") is False:
+                await self.store.finish(doc["_id"], self.worker, SKIPPED, now, {"reason": "reminders declined"})
+                return False
+            address, language = contact["email"], contact.get("language")
+            variables = {**doc["facts"], "first_name": contact["display_name"]}
+        else:
+            address, language, variables = doc["address"], None, doc["facts"]
+        try:
+            check_variables(kind, variables)
+            language = choose_language(language, self.rules.branch_languages.get(doc["branch"]),
+                                       self.renderer.languages(kind.name))
+            rendered = self.renderer.render(kind.name, language, variables)
+        except (TemplateError, ValueError) as error:
+            await self._fail(doc, now, attempts, f"message could not be written ({type(error).__name__})")
+            return False
+        try:
+            await self.mailer.send(address, rendered, doc["_id"])
+        except DeliveryFailure as failure:
+            if failure.permanent or self.rules.retry.gives_up(attempts):
+                await self._fail(doc, now, attempts, failure.reason)
+            else:
+                delay = timedelta(seconds=self.rules.retry.delay(attempts, self.jitter))
+                await self.store.release(doc["_id"], self.worker, now + delay,
+                                         {"attempts": attempts, "reason": failure.reason})
+            return False
+        event = new_envelope(NotificationSent(**_facts(doc)), branch=doc["branch"], subject=doc["_id"])
+        await self.store.finish(doc["_id"], self.worker, SENT, self.now(),
+                                {"attempts": attempts, "language": language, "reason": None}, event)
+        log.info("notification sent", extra={"notification_id": doc["_id"], "template": kind.name,
+                                             "attempts": attempts})
+        return True
+
+    async def _fail(self, doc: dict[str, Any], now: datetime, attempts: int, reason: str) -> None:
+        """Failed for good: recorded, published, and the branch's coordinators told (unless it was theirs)."""
+        if doc["audience"] == "participant":
+            await self.to_coordinators(doc["_id"], doc["branch"], "notification-failed", {
+                "message": doc["template"], "reason": reason,
+                "notification_url": self.links.notification(doc["branch"], doc["_id"])}, doc.get("duo_id"))
+        event = new_envelope(NotificationFailed(**_facts(doc), reason=reason), branch=doc["branch"],
+                             subject=doc["_id"])
+        await self.store.finish(doc["_id"], self.worker, FAILED, now, {"attempts": attempts, "reason": reason}, event)
+        log.warning("notification failed", extra={"notification_id": doc["_id"], "reason": reason})
+
+
+def _facts(doc: dict[str, Any]) -> dict[str, str]:
+    return {"notification_id": doc["_id"], "recipient_id": doc["recipient_id"], "template": doc["template"],
+            "channel": doc["channel"], "cause_event_id": doc["cause_event_id"]}
