@@ -28,11 +28,13 @@ class ApiProblem(Exception):
     def __str__(self) -> str:
         return self.detail or self.title
 
-    def by_field(self) -> dict[str, str]:
-        """Each named field's messages, keyed by the form field they belong to (`languages[0].level` -> `languages`)."""
+    def by_field(self, aliases: dict[str, str] | None = None) -> dict[str, str]:
+        """Each named field's messages, keyed by the form field they belong to (`languages[0].level` -> `languages`,
+        unless `aliases` names the form field for the API's)."""
         found: dict[str, str] = {}
         for error in self.errors:
-            name = str(error.get("field") or "").split("[")[0].split(".")[0]
+            given = str(error.get("field") or "")
+            name = (aliases or {}).get(given) or given.split("[")[0].split(".")[0]
             if name:
                 found[name] = f"{found[name]} {error.get('message', '')}".strip() if name in found \
                     else str(error.get("message", ""))

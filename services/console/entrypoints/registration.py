@@ -15,6 +15,7 @@ router = APIRouter(prefix="/branches/{branch}")
 Branch = Annotated[str, Depends(branch_of)]
 SECTORS = ("administration", "agriculture", "cleaning", "construction", "education", "engineering", "finance",
            "healthcare", "hospitality", "it", "logistics", "manufacturing", "retail", "social_work", "transport")
+FIELD_ALIASES = {"employment_service.registered": "employment_service_registered"}
 CHOICES = {"sectors": SECTORS, "slots": SLOTS, "levels": CEFR_LEVELS, "support": SUPPORT_KINDS,
            "language_codes": sorted(LANGUAGE_NAMES, key=LANGUAGE_NAMES.get),
            "education_levels": ("none", "primary", "secondary", "vocational", "bachelor", "master", "doctorate"),
@@ -51,7 +52,7 @@ async def _register(request: Request, branch: str, api, role: str):
     try:
         created = await api.post("intake", f"/branches/{branch}/{role}s", body_from(form, role))
     except ApiProblem as problem:
-        return _form(request, role, values_from(form), problem.by_field(), problem, status_code=422)
+        return _form(request, role, values_from(form), problem.by_field(FIELD_ALIASES), problem, status_code=422)
     if role == "mentor":
         return back_to(f"/branches/{branch}/mentors/{created['participant_id']}/training?registered=1")
     return back_to(f"/branches/{branch}/people?registered={created['participant_id']}")
