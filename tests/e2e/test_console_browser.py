@@ -145,6 +145,7 @@ async def test_a_coordinator_registers_matches_and_follows_a_duo_and_another_bra
 
     await page.goto(f"{console}/branches/brussels/")
     assert await page.inner_text("#duos-count") == "1"
+    assert await page.inner_text("#waiting-count") == "0"  # in a duo: no longer waiting
     await shot(page, "dashboard")
     await page.goto(f"{console}/branches/brussels/notifications")
     await shot(page, "notifications")

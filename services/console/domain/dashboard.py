@@ -27,15 +27,18 @@ class Dashboard:
 def summarise(participants: list[dict], pool: list[dict], proposals: list[dict], duos: list[dict],
               today: date, limit: int) -> Dashboard:
     known = {p["participant_id"]: p for p in participants}
+    # matching keeps a mentee "waiting" in its pool while a proposal or duo is open: engaged ones are not waiting.
+    engaged = {p.get(k) for p in proposals if p.get("status") in ("proposed", "formed") for k in ("mentee_id", "mentor_id")}
     waiting = []
     for entry in pool:
-        if entry.get("role") == "mentee" and entry.get("status") == "waiting":
+        if entry.get("role") == "mentee" and entry.get("status") == "waiting" and entry["participant_id"] not in engaged:
             person = known.get(entry["participant_id"], {})
             registered = person.get("registered_on")
             days = (today - date.fromisoformat(registered)).days if registered else None
             waiting.append(Waiting(entry["participant_id"], person.get("first_name"), days))
     waiting.sort(key=lambda w: -1 if w.days is None else w.days, reverse=True)
-    mentors = sum(1 for e in pool if e.get("role") == "mentor" and e.get("status") == "active" and e.get("trained"))
+    mentors = sum(1 for e in pool if e.get("role") == "mentor" and e.get("status") == "active" and e.get("trained")
+                  and e["participant_id"] not in engaged)  # one duo at a time, the programme's default
     active = [d for d in duos if d.get("status") == "active"]
     return Dashboard(
         waiting=waiting, trained_mentors_available=mentors,

@@ -20,7 +20,7 @@ async def dashboard(request: Request, branch: Branch, api: Api):
     participants, pool, proposals, duos = await asyncio.gather(
         api.get("intake", f"{base}/participants", role="mentee", limit=PAGE_LIMIT),
         api.get("matching", f"{base}/pool", limit=PAGE_LIMIT),
-        api.get("matching", f"{base}/proposals", status="proposed", limit=PAGE_LIMIT),
+        api.get("matching", f"{base}/proposals", limit=PAGE_LIMIT),
         api.get("followup", f"{base}/duos", status="active", limit=PAGE_LIMIT))
     summary = summarise(participants, pool, proposals, duos, date.today(), PAGE_LIMIT)
     return render(request, "dashboard.html", summary=summary)
