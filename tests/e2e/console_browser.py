@@ -2,35 +2,14 @@
 services and the console started as processes (as tests/processes.py starts them)."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from playwright.async_api import Browser, Page, async_playwright
 
 from infra.paths import REPO
-from infra.proc import free_port
-from tests.processes import ServiceProcess, Suite, start_suite
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 AXE = REPO / "tests" / "e2e" / "vendor" / "axe-core-4.11.0.min.js"  # npm pack axe-core@4.11.0, axe.min.js
-
-
-def start_with_console(base_env: dict[str, str], log_dir: Path, smtp_port: int | None = None) -> Suite:
-    suite = start_suite(base_env, log_dir, smtp_port)
-    port = free_port()
-    env = {**os.environ, **base_env, "DUO_HTTP_PORT": str(port), "PYTHONPATH": str(REPO),
-           **{f"DUO_{name.upper()}_URL": service.url for name, service in suite.services.items()}}
-    console = ServiceProcess("console", port, env, log_dir / "console.log")
-    suite.services["console"] = console
-    try:
-        console.start()
-        console.wait_ready()
-    except Exception:
-        suite.stop()
-        raise
-    return suite
 
 
 class Chromium:

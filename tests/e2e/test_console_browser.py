@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.console_browser import Chromium, serious_violations, sign_in, start_with_console
+from tests.e2e.console_browser import Chromium, serious_violations, sign_in
+from tests.processes import start_suite_with_console
 from tests.e2e.people import years_ago
 from tests.suite import isolated_env
 
@@ -27,7 +28,7 @@ PAGES = ("", "mentees/new", "mentors/new", "matching", "duos", "figures", "notif
 async def suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path_factory):
     env = isolated_env(kafka_bootstrap, mongo_url)
     env["DUO_SMTP_HOST"] = smtp_sink.host
-    running = await asyncio.to_thread(start_with_console, env, tmp_path_factory.mktemp("console"), smtp_sink.port)
+    running = await asyncio.to_thread(start_suite_with_console, env, tmp_path_factory.mktemp("console"), smtp_sink.port)
     yield running
     await asyncio.to_thread(running.stop)
 
