@@ -60,10 +60,16 @@ class SignInRefused(Exception):
 
 @dataclass(frozen=True)
 class Person:
+    """Who is signed in; `token` is the suite's own bearer token for them, once minted."""
+
     subject: str
     name: str
     role: str
     branches: tuple[str, ...]
+    token: str = ""
+
+    def may_see(self, branch: str) -> bool:
+        return self.role == "national" or branch in self.branches
 
 
 def person_from_claims(claims: dict, role_claim: str, branches_claim: str) -> Person:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from services.console.adapters.suite_api import SuiteApi
 from services.console.domain.figures import shown
+from services.console.domain.pkce import Person
 from services.console.i18n import LANGUAGES, negotiate, translator
 from shared.vocabulary import LANGUAGE_NAMES, SUPPORT_LABELS
 
@@ -31,18 +31,6 @@ class CsrfFailed(Exception):
 
 class BranchForbidden(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Person:
-    subject: str
-    name: str
-    role: str
-    branches: tuple[str, ...]
-    token: str
-
-    def may_see(self, branch: str) -> bool:
-        return self.role == "national" or branch in self.branches
 
 
 def csrf_token(request: Request) -> str:
