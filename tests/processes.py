@@ -75,7 +75,8 @@ def start_suite_with_console(base_env: dict[str, str], log_dir: Path, smtp_port:
     port = free_port()
     env = {**os.environ, **base_env, "DUO_HTTP_PORT": str(port), "PYTHONPATH": str(REPO),
            **{f"DUO_{name.upper()}_URL": service.url for name, service in suite.services.items()}}
-    suite.services["console"] = console = ServiceProcess("console", port, env, log_dir / "console.log")
+    console = ServiceProcess("console", port, env, log_dir / "console.log")
+    suite.processes["console"] = [console]
     try:
         console.start()
         console.wait_ready()
