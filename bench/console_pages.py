@@ -104,7 +104,8 @@ async def seed(http: httpx.AsyncClient, urls: dict[str, str], mentees: int, rati
         await asyncio.sleep(2)
     await asyncio.sleep(5)  # the last events of the stream
     round_started = time.perf_counter()
-    proposals = (await http.post(f"{matching}/proposal-rounds")).json()["proposals"]
+    # a whole branch's round is the heaviest call here: no client time limit on it
+    proposals = (await http.post(f"{matching}/proposal-rounds", timeout=None)).json()["proposals"]
     round_seconds = time.perf_counter() - round_started
     await bounded([lambda p=p: http.post(f"{matching}/proposals/{p['duo_id']}/acceptance", json={})
                    for p in proposals[:accept]])
