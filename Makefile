@@ -21,15 +21,16 @@ PYTEST_ARGS ?=
 # run side by side on 2 cores. A test file stays on one worker (its fixtures are shared within it).
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run infra test provision bench events-docs token sync ensure-uv clean-data
+.PHONY: help run infra test provision bench events-docs token sync ensure-uv clean-data screenshots
 
 help:
-	@echo "make run          the whole suite locally: Kafka, SecantusDB, SMTP sink and the four services (DUO_PROCESSES=2: two processes each)"
+	@echo "make run          the whole suite locally: Kafka, SecantusDB, SMTP sink, the four services and the console (DUO_PROCESSES=2: two processes each)"
 	@echo "make test         every test: unit, integration, end-to-end (PYTEST_ARGS=... to pass options)"
 	@echo "make infra        only the infrastructure (Kafka, SecantusDB, SMTP sink), in the foreground"
 	@echo "make bench        every benchmark in bench/"
 	@echo "make events-docs  the events' JSON Schema and AsyncAPI documents"
 	@echo "make token        a bearer token (ROLE=coordinator BRANCHES=brussels)"
+	@echo "make screenshots  a PNG of each console page in docs/screenshots/ (the browser test's flow)"
 	@echo "make provision    fetch Kafka and the compose schema into the cache, check the local store is installed"
 	@echo "make clean-data   delete the local run's data (.run/)"
 
@@ -72,6 +73,10 @@ bench: sync
 	  echo "== $$module"; $(RUN) python -m "$$module"; found=1; \
 	done; \
 	[ "$$found" = 1 ] || echo "no benchmark with a main in bench/"
+
+# The console's browser test, keeping a PNG of each page it visits (needs Debian's chromium).
+screenshots: provision
+	DUO_SCREENSHOTS="$(CURDIR)/docs/screenshots" $(RUN) pytest tests/e2e/test_console_browser.py -k coordinator -q
 
 events-docs: sync
 	$(RUN) python -m shared.events.export

@@ -33,7 +33,7 @@ from infra.paths import REPO, cache_dir, run_dir
 from infra.proc import InfraError
 from infra.stack import LocalStack
 
-SERVICES = {"intake": 8001, "matching": 8002, "followup": 8003, "notify": 8004}
+SERVICES = {"console": 8000, "intake": 8001, "matching": 8002, "followup": 8003, "notify": 8004}
 PORT_STEP = 100  # between the processes of one service
 RESTART_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)  # before the 1st, 2nd, ... restart in a row
 STABLE_SECONDS = 60.0  # up this long, a process's next crash counts as the first again
@@ -75,7 +75,7 @@ class Service(proc.ManagedProcess):
                          f"{timeout:.0f}s{proc.tail_note(self.log_path)}")
 
 
-def service_env(name: str, port: int, stack: LocalStack) -> dict[str, str]:
+def service_env(name: str, port: int, stack: LocalStack, ports: dict[str, int] | None = None) -> dict[str, str]:
     """The DUO_* settings of one service: infrastructure addresses forced, the rest overridable."""
     env = dict(os.environ)
     env.update({
@@ -92,6 +92,9 @@ def service_env(name: str, port: int, stack: LocalStack) -> dict[str, str]:
     if name == "notify":
         env.update({"DUO_SMTP_HOST": stack.smtp.host, "DUO_SMTP_PORT": str(stack.smtp.port)})
         env.setdefault("DUO_SMTP_SENDER", "DUO for a JOB <no-reply@duoforajob.example>")
+    if name == "console":  # it calls the four APIs, nothing else
+        env.update({f"DUO_{other.upper()}_URL": f"http://127.0.0.1:{p}" for other, p in (ports or {}).items()
+                    if other != "console"})
     return env
 
 
@@ -109,7 +112,7 @@ def start_services(stack: LocalStack, ports: dict[str, int], logs: Path, process
     planned = process_ports(ports, processes)
     for name, k, port in planned:
         proc.ensure_port_free("127.0.0.1", port, f"service {name} (process {k})", f"--{name}-port")
-    services = [Service(name, port, service_env(name, port, stack),
+    services = [Service(name, port, service_env(name, port, stack, ports),
                         logs / (f"{name}.log" if k == 1 else f"{name}-{k}.log"))
                 for name, k, port in planned]
     try:

@@ -13,41 +13,52 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOCAL_JWT_SECRET = "local-development-secret-change-me-in-production"
 
 
-class ServiceSettings(BaseSettings):
+class WebSettings(BaseSettings):
+    """What every HTTP process of the suite needs, the console included: no broker, no database."""
+
     model_config = SettingsConfigDict(env_prefix="DUO_", extra="ignore")
 
     service_name: str = "duo"
     environment: Literal["local", "production"] = "local"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    kafka_bootstrap: str = "127.0.0.1:9092"
-    topic_partitions: int = Field(default=3, ge=1)
-    # Prefix for every topic and consumer group: lets test runs or tenants share one cluster.
-    topic_prefix: str = ""
-    mongo_url: str = "mongodb://127.0.0.1:27017"
-    mongo_db: str = ""
     jwt_secret: str = LOCAL_JWT_SECRET
     jwt_audience: str = "duo-suite"
     jwt_issuer: str = "duo-suite"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    # Consumers retry a failing handler this many times before dead-lettering the message.
-    handler_attempts: int = Field(default=3, ge=1)
-    outbox_poll_seconds: float = Field(default=0.5, gt=0)
-    outbox_batch: int = Field(default=100, ge=1, le=10_000)  # documents a relay publishes per round
     log_level: str = "INFO"
-    # Days added to the service's clock (tests and rehearsals only; production refuses it).
-    clock_offset_days: int = Field(default=0, ge=-3660, le=3660)
 
     @model_validator(mode="after")
-    def _defaults_and_secrets(self) -> "ServiceSettings":
-        if not self.mongo_db:
-            self.mongo_db = f"duo_{self.service_name}"
-        if self.environment == "production" and self.clock_offset_days:
-            raise ValueError("DUO_CLOCK_OFFSET_DAYS must be 0 in production: the programme's dates are real")
+    def _secrets(self) -> "WebSettings":
         if self.environment == "production":
             if self.jwt_secret == LOCAL_JWT_SECRET or len(self.jwt_secret) < 32:
                 raise ValueError(
                     "DUO_JWT_SECRET must be set to a secret of at least 32 characters "
                     "in production (it is missing or left at its local default)"
                 )
+        return self
+
+
+class ServiceSettings(WebSettings):
+    """A programme service: Kafka and its own MongoDB database as well."""
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_partitions: int = Field(default=3, ge=1)
+    # Prefix for every topic and consumer group: lets test runs or tenants share one cluster.
+    topic_prefix: str = ""
+    mongo_url: str = "mongodb://127.0.0.1:27017"
+    mongo_db: str = ""
+    # Consumers retry a failing handler this many times before dead-lettering the message.
+    handler_attempts: int = Field(default=3, ge=1)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    outbox_batch: int = Field(default=100, ge=1, le=10_000)  # documents a relay publishes per round
+    # Days added to the service's clock (tests and rehearsals only; production refuses it).
+    clock_offset_days: int = Field(default=0, ge=-3660, le=3660)
+
+    @model_validator(mode="after")
+    def _database_and_clock(self) -> "ServiceSettings":
+        if not self.mongo_db:
+            self.mongo_db = f"duo_{self.service_name}"
+        if self.environment == "production" and self.clock_offset_days:
+            raise ValueError("DUO_CLOCK_OFFSET_DAYS must be 0 in production: the programme's dates are real")
         return self

@@ -26,6 +26,12 @@ LANGUAGE_NAMES = {
     "hy": "Armenian", "ka": "Georgian", "bg": "Bulgarian", "sr": "Serbian", "vi": "Vietnamese",
 }
 
+# The initial training every mentor follows before a match: 8 half-day modules (a branch may differ).
+TRAINING_MODULES = (
+    "history-of-immigration", "intercultural-communication", "active-listening", "role-of-the-mentor",
+    "labour-market-and-job-search", "coaching-a-young-adult", "diversity-and-bias", "boundaries-and-safeguarding",
+)
+
 CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
 
 SUPPORT_KINDS = (

@@ -67,3 +67,20 @@ def start_suite(base_env: dict[str, str], log_dir: Path, smtp_port: int | None =
         suite.stop()
         raise
     return suite
+
+
+def start_suite_with_console(base_env: dict[str, str], log_dir: Path, smtp_port: int | None = None) -> Suite:
+    """The four services, then the web console pointed at them (it needs no Kafka or database)."""
+    suite = start_suite(base_env, log_dir, smtp_port)
+    port = free_port()
+    env = {**os.environ, **base_env, "DUO_HTTP_PORT": str(port), "PYTHONPATH": str(REPO),
+           **{f"DUO_{name.upper()}_URL": service.url for name, service in suite.services.items()}}
+    console = ServiceProcess("console", port, env, log_dir / "console.log")
+    suite.processes["console"] = [console]
+    try:
+        console.start()
+        console.wait_ready()
+    except Exception:
+        suite.stop()
+        raise
+    return suite

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-from shared.http import health, problems
+from shared.http import docs, health, problems
 from shared.http.middleware import CorrelationAndLimits
 from shared.observability import logging as json_logging
 from shared.runtime import ServiceRuntime
@@ -25,12 +25,14 @@ def create_app(runtime: ServiceRuntime, routers: list[APIRouter], *, title: str,
             await runtime.stop()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # /docs from shared.http.docs, offline
                   responses={401: {"description": "No valid bearer token (problem details)"},
                              403: {"description": "The token does not cover this branch (problem details)"},
                              422: {"description": "Invalid input or a programme rule refused it (problem details)"}})
     app.state.settings = settings
     app.state.runtime = runtime
     problems.install(app)
+    docs.install(app)
     app.add_middleware(CorrelationAndLimits, service=settings.service_name,
                        max_body_bytes=settings.max_body_bytes)
     @app.middleware("http")

@@ -15,7 +15,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.http.problems import Problem
-from shared.settings import ServiceSettings
+from shared.settings import WebSettings
 
 Role = Literal["coordinator", "national", "service"]
 ROLES: tuple[str, ...] = ("coordinator", "national", "service")
@@ -39,7 +39,7 @@ class Caller:
         return self.all_branches or branch in self.branches
 
 
-def mint(settings: ServiceSettings, subject: str, role: str, branches: list[str],
+def mint(settings: WebSettings, subject: str, role: str, branches: list[str],
          ttl: timedelta = timedelta(hours=8)) -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -53,7 +53,7 @@ def _unauthenticated(detail: str) -> Problem:
     return Problem(401, "Not authenticated", detail, "unauthenticated")
 
 
-def verify(settings: ServiceSettings, token: str) -> Caller:
+def verify(settings: WebSettings, token: str) -> Caller:
     try:
         claims = jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM],
                             audience=settings.jwt_audience, issuer=settings.jwt_issuer,

@@ -19,10 +19,9 @@ from infra.run import SERVICES as LOCAL_PORTS
 
 REPO = Path(__file__).resolve().parents[2]
 INFRASTRUCTURE = {"kafka": "apache/kafka:4.1.1", "mongo": "mongo:8.0"}
-EVERY_SERVICE_NEEDS = {
-    "DUO_KAFKA_BOOTSTRAP", "DUO_MONGO_URL", "DUO_MONGO_DB", "DUO_HTTP_HOST", "DUO_HTTP_PORT",
-    "DUO_ENVIRONMENT", "DUO_JWT_SECRET", "DUO_JWT_AUDIENCE", "DUO_TOPIC_PARTITIONS",
-}
+EVERY_SERVICE_NEEDS = {"DUO_HTTP_HOST", "DUO_HTTP_PORT", "DUO_ENVIRONMENT", "DUO_JWT_SECRET", "DUO_JWT_AUDIENCE"}
+# A programme service also has Kafka and its own database; the console (WebSettings only) has neither.
+STORE_AND_BROKER_NEEDS = {"DUO_KAFKA_BOOTSTRAP", "DUO_MONGO_URL", "DUO_MONGO_DB", "DUO_TOPIC_PARTITIONS"}
 SMTP_NEEDS = {"DUO_SMTP_HOST", "DUO_SMTP_PORT", "DUO_SMTP_SENDER"}
 
 
@@ -33,15 +32,15 @@ def code_services() -> list[str]:
 
 
 def settings_class(name: str):
-    """The service's settings class (a ServiceSettings subclass in services/<name>/settings.py)."""
-    from shared.settings import ServiceSettings
+    """The service's settings class (a WebSettings subclass in services/<name>/settings.py)."""
+    from shared.settings import ServiceSettings, WebSettings
 
     try:
         module = importlib.import_module(f"services.{name}.settings")
     except ModuleNotFoundError:
         return None
     found = [c for _, c in inspect.getmembers(module, inspect.isclass)
-             if issubclass(c, ServiceSettings) and c is not ServiceSettings]
+             if issubclass(c, WebSettings) and c not in (WebSettings, ServiceSettings)]
     return found[0] if found else None
 
 
@@ -101,13 +100,13 @@ def compose_problems(compose: dict[str, Any], services: list[str]) -> list[str]:
         if not isinstance(build, dict) or build.get("dockerfile") != "services/Dockerfile" \
                 or args.get("SERVICE") != name:
             problems.append(f"{name}: must be built from services/Dockerfile with SERVICE={name}")
-        for dependency in ("kafka", "mongo"):
-            if dependency not in (service.get("depends_on") or {}):
-                problems.append(f"{name}: does not depend on {dependency}")
-
         env = environment(service)
         settings = settings_class(name)
-        needed = set(EVERY_SERVICE_NEEDS)
+        with_store = settings is None or "kafka_bootstrap" in settings.model_fields
+        for dependency in ("kafka", "mongo") if with_store else ():
+            if dependency not in (service.get("depends_on") or {}):
+                problems.append(f"{name}: does not depend on {dependency}")
+        needed = set(EVERY_SERVICE_NEEDS) | (STORE_AND_BROKER_NEEDS if with_store else set())
         if settings is not None and "smtp_host" in settings.model_fields:
             needed |= SMTP_NEEDS
         for variable in sorted(needed - set(env)):

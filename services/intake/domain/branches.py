@@ -4,18 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.rules import RuleBroken
+from shared.vocabulary import TRAINING_MODULES
 
 # The initial training: 8 half-day modules, each recorded before a mentor can be matched.
-DEFAULT_TRAINING_MODULES: tuple[str, ...] = (
-    "history-of-immigration",
-    "intercultural-communication",
-    "active-listening",
-    "role-of-the-mentor",
-    "labour-market-and-job-search",
-    "coaching-a-young-adult",
-    "diversity-and-bias",
-    "boundaries-and-safeguarding",
-)
+DEFAULT_TRAINING_MODULES: tuple[str, ...] = TRAINING_MODULES
 
 
 @dataclass(frozen=True)

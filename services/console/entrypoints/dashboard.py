@@ -1,0 +1,26 @@
+"""The branch dashboard: who waits, who can mentor, what needs a decision or a look today."""
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from services.console.domain.dashboard import summarise
+from services.console.entrypoints.web import PAGE_LIMIT, Api, branch_of, render
+
+router = APIRouter(prefix="/branches/{branch}")
+Branch = Annotated[str, Depends(branch_of)]
+
+
+@router.get("/")
+async def dashboard(request: Request, branch: Branch, api: Api):
+    base = f"/branches/{branch}"
+    participants, pool, proposals, duos = await asyncio.gather(
+        api.get("intake", f"{base}/participants", role="mentee", limit=PAGE_LIMIT),
+        api.get("matching", f"{base}/pool", limit=PAGE_LIMIT),
+        api.get("matching", f"{base}/proposals", limit=PAGE_LIMIT),
+        api.get("followup", f"{base}/duos", status="active", limit=PAGE_LIMIT))
+    summary = summarise(participants, pool, proposals, duos, date.today(), PAGE_LIMIT)
+    return render(request, "dashboard.html", summary=summary)
