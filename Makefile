@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 # run side by side on 2 cores. A test file stays on one worker (its fixtures are shared within it).
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run infra test provision bench events-docs token sync ensure-uv clean-data screenshots
+.PHONY: help run infra test provision chromium bench events-docs token sync ensure-uv clean-data screenshots
 
 help:
 	@echo "make run          the whole suite locally: Kafka, SecantusDB, SMTP sink, the four services and the console (DUO_PROCESSES=2: two processes each)"
@@ -61,7 +61,12 @@ run: sync
 infra: sync
 	$(RUN) python -m infra.run --infra-only
 
-test: provision
+# The console's browser tests drive Debian's Chromium (Playwright cannot download its own here).
+chromium:
+	@[ -x /usr/bin/chromium ] || { echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: provision chromium
 	$(RUN) pytest tests -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: sync
