@@ -5,7 +5,6 @@ import asyncio
 import os
 import re
 import subprocess
-from pathlib import Path
 
 from tests.e2e.test_thin_flow import suite  # noqa: F401 - the same running suite fixture
 from tests.processes import REPO

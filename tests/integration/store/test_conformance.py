@@ -6,7 +6,6 @@ test names the code that depends on the behaviour, so a store that fails one say
 """
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import textwrap
