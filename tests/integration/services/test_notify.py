@@ -170,13 +170,15 @@ async def test_a_contact_that_arrives_after_its_duo_formed_still_gets_its_mail(n
     await asyncio.sleep(5)  # the scenario: the mentee's contact comes 5 s after the duo-formed
     waiting = [n for n in (await notify.get(f"/branches/{BRANCH}/notifications")).json()
                if n["recipient_id"] == notify.people["mentee"][0]]
-    assert [n["status"] for n in waiting] == ["pending"]
+    # Still waiting for the contact: neither given up nor sent (a process may hold it for a moment to look).
+    assert [n["status"] for n in waiting] in (["pending"], ["sending"])
+    assert notify.sink.messages(to=notify.people["mentee"][2]) == []
     await contacts_known(notify, "mentee")
     [mail] = await mails_to(notify, "mentee")
     assert mail["X-DUO-Message"] == "duo-formed"
     events = await notification_events(notify, kafka_bootstrap, 2)
     assert {e.type for e in events} == {"notification-sent"}
-    print(f"\nlate contact: mail sent once to the mentee after waiting {len(waiting)} pending notification")
+    print(f"\nlate contact: mail sent once to the mentee after waiting {len(waiting)} notification")
 
 
 async def test_a_tombstone_forgets_the_contact_and_later_news_fails_for_lack_of_it(notify, kafka_bootstrap):
