@@ -19,6 +19,9 @@ async def read_log(bootstrap: str, topic_names: list[str],
     await consumer.start()
     try:
         partitions = await _partitions(bootstrap, topic_names)
+        if not partitions:  # nothing recorded yet
+            progress(0, 0)
+            return
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         first = await consumer.beginning_offsets(partitions)
@@ -44,7 +47,10 @@ async def _partitions(bootstrap: str, topic_names: list[str]) -> list[TopicParti
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        described = await admin.describe_topics(topic_names)
+        # Only topics that exist: aiokafka's describe_topics asks with allow_auto_topic_creation=True,
+        # so describing a missing topic would create it, with the broker's default retention.
+        existing = set(await admin.list_topics())
+        described = await admin.describe_topics([t for t in topic_names if t in existing]) if existing else []
     finally:
         await admin.close()
     return sorted(TopicPartition(t["topic"], p["partition"]) for t in described if not t["error_code"]
