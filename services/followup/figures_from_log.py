@@ -22,7 +22,10 @@ from datetime import date
 from typing import Any
 
 from shared.clock import shifted_today
+from pydantic import ValidationError
+
 from shared.events import Envelope, parse_payload, topics
+from shared.events.catalog import UnknownEvent
 from services.followup.adapters.event_log import read_log
 from services.followup.bootstrap import rules_from
 from services.followup.domain.duo import Outcome
@@ -55,10 +58,15 @@ APPLIES = {
 
 
 async def recorded_facts(settings: FollowupSettings, progress=lambda read, total: None) -> RecordedFacts:
+    """The facts, and in `facts.set_aside` the records followup would have dead-lettered, not applied."""
     facts = RecordedFacts(rules_from(settings))
     async for record in read_log(settings.kafka_bootstrap, [settings.topic_prefix + t for t in TOPICS], progress):
-        if record.value is not None:
+        if record.value is None:
+            continue
+        try:
             apply(facts, Envelope.from_bytes(record.value))
+        except (ValidationError, UnknownEvent):
+            facts.set_aside += 1
     return facts
 
 
@@ -82,8 +90,8 @@ def all_figures(facts: RecordedFacts, periods: list[Period]) -> list[Figures]:
             for branch in [*facts.branches(), None] for start, end in periods]
 
 
-def export(figures: list[Figures], read: int) -> dict[str, Any]:
-    return {"definitions_version": DEFINITIONS_VERSION, "events_read": read,
+def export(figures: list[Figures], read: int, set_aside: int) -> dict[str, Any]:
+    return {"definitions_version": DEFINITIONS_VERSION, "events_read": read, "set_aside": set_aside,
             "figures": [f.as_dict() for f in figures]}
 
 
@@ -124,7 +132,7 @@ async def main(argv: list[str] | None = None) -> None:
     progress = Progress()
     facts = await recorded_facts(settings, progress)
     periods = args.period or default_periods(facts, shifted_today(settings.clock_offset_days)())
-    document = json.dumps(export(all_figures(facts, periods), progress.read), indent=2)
+    document = json.dumps(export(all_figures(facts, periods), progress.read, facts.set_aside), indent=2)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:
             out.write(document + "\n")

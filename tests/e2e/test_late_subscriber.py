@@ -1,4 +1,5 @@
-"""A subscriber who joins late reads the whole history: examples/subscriber against a suite with history.
+"""A subscriber who joins late reads the whole history: examples/subscriber against a suite with history;
+and the figures recomputed from that history alone equal the running followup's.
 
 The four services run as separate processes; a short programme goes through them over HTTP
 (registrations with contacts, training, a round, a duo, a session, an erasure, e-mails). Then the
@@ -20,6 +21,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from shared.events import topics
+from services.followup.figures_from_log import all_figures, recorded_facts
+from services.followup.settings import FollowupSettings
 from tests.e2e.people import TRAINING_MODULES, mentee, mentor
 from tests.kafka_reader import envelopes, read_topics
 from tests.processes import running_suite
@@ -32,9 +35,11 @@ HISTORY = {"mentee-registered", "mentor-registered", "mentor-trained", "particip
            "notification-sent"}
 
 
-@pytest.fixture
-async def suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path):
-    async with running_suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path) as running:
+@pytest.fixture(scope="module")
+async def suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path_factory):
+    """One suite for this module's tests, with its history made once."""
+    async with running_suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path_factory.mktemp("late")) as running:
+        await make_history(running)
         yield running
 
 
@@ -83,7 +88,6 @@ def subscriber(bootstrap: str, prefix: str) -> tuple[int, dict]:
 
 
 async def test_a_late_subscriber_reads_and_validates_the_whole_history(suite, kafka_bootstrap):
-    await make_history(suite)
     every_topic = [suite.prefix + t for t in topics.ALL]
     # What the topics hold once the history is there (e-mails sent included), read independently
     before = await read_topics(kafka_bootstrap, every_topic, until=lambda rs: HISTORY <= {
@@ -117,3 +121,22 @@ async def test_a_late_subscriber_reads_and_validates_the_whole_history(suite, ka
     assert [(i["topic"], i["partition"], i["offset"]) for i in report["invalid"]] == [
         (sent.topic, sent.partition, sent.offset)]
     assert "session-logged v1" in report["invalid"][0]["reason"]
+
+
+async def test_the_figures_from_the_log_equal_the_running_suites(suite, kafka_bootstrap):
+    today = date.today()
+    settings = FollowupSettings(kafka_bootstrap=kafka_bootstrap, topic_prefix=suite.prefix)
+    facts = await recorded_facts(settings)
+    periods = [(date(today.year, 1, 1), today), (today, today)]
+    async with httpx.AsyncClient(headers=auth("national", ()), timeout=15) as http:
+        for figures in all_figures(facts, periods):
+            path = "/figures" if figures.branch is None else f"/branches/{figures.branch}/figures"
+            query = {"period_start": figures.period_start.isoformat(), "period_end": figures.period_end.isoformat()}
+
+            async def live_equal():  # followup's consumer may still be applying the last events
+                r = await http.get(suite["followup"].url + path, params=query)
+                assert r.status_code == 200, r.text
+                assert figures.as_dict()["figures"] == r.json()["figures"], (figures.branch, query)
+                return True
+            await eventually(live_equal, timeout=30, what=f"live figures of {figures.branch} {query}")
+            assert figures.figures["active_duos"].value == 1 and figures.figures["trained_mentors"].value == 1

@@ -27,6 +27,7 @@ class RecordedFacts:
     rules: FollowupRules = DEFAULT_RULES
     people: dict[str, dict] = field(default_factory=dict)
     by_id: dict[str, Duo] = field(default_factory=dict)
+    set_aside: int = 0  # records that break their schema: followup dead-letters them, nothing counts them
     # Applied once everything is read: topics are read side by side, so an outcome (duo-activity)
     # may come before its duo-formed (duos), and a duo after its participant's erasure.
     _ends: dict[str, tuple[date, bool, str]] = field(default_factory=dict)
