@@ -7,6 +7,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from shared.events import topics
 from shared.messaging.retention import DAY_MS, HOUR_MS, Retention
 from shared.messaging.topics_admin import ensure_topics, topic_overrides
+from tests.suite import eventually
 
 
 async def overrides(bootstrap: str, names: list[str]) -> dict[str, dict[str, str]]:
@@ -41,10 +42,19 @@ async def test_existing_topics_with_wrong_configs_are_corrected_and_other_overri
     finally:
         await admin.close()
 
+    async def existing():  # topics long in place, as in a deployment: the broker answers with their configs
+        found = await overrides(kafka_bootstrap, [prefix + topics.DUOS])
+        return found[prefix + topics.DUOS].get("max.message.bytes") == "2000000"
+    await eventually(existing, timeout=30, what="the wrongly configured topics in place")
+
     await ensure_topics(kafka_bootstrap, 3, prefix, retention=Retention(erasure_bound_ms=2 * HOUR_MS))
 
-    found = await overrides(kafka_bootstrap, [prefix + topics.DUOS, prefix + topics.PARTICIPANT_CONTACTS])
-    assert found[prefix + topics.DUOS]["retention.ms"] == "-1"
+    async def corrected():  # the broker applies a change through its controller: it shows a moment later
+        found = await overrides(kafka_bootstrap, [prefix + topics.DUOS, prefix + topics.PARTICIPANT_CONTACTS])
+        done = (found[prefix + topics.DUOS].get("retention.ms") == "-1"
+                and found[prefix + topics.PARTICIPANT_CONTACTS].get("segment.ms") == str(HOUR_MS // 2))
+        return found if done else None
+    found = await eventually(corrected, timeout=30, what="the corrected retention of duo.duos")
     assert found[prefix + topics.DUOS]["max.message.bytes"] == "2000000", "an operator's override was lost"
     contacts = found[prefix + topics.PARTICIPANT_CONTACTS]
     assert (contacts["segment.ms"], contacts["max.compaction.lag.ms"], contacts["delete.retention.ms"]) == (
