@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 # run side by side on 2 cores. A test file stays on one worker (its fixtures are shared within it).
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run infra test provision chromium bench events-docs token sync ensure-uv clean-data screenshots
+.PHONY: help run infra test provision chromium bench events-docs token sync ensure-uv clean-data screenshots figures-from-log
 
 help:
 	@echo "make run          the whole suite locally: Kafka, SecantusDB, SMTP sink, the four services and the console (DUO_PROCESSES=2: two processes each)"
@@ -29,6 +29,7 @@ help:
 	@echo "make infra        only the infrastructure (Kafka, SecantusDB, SMTP sink), in the foreground"
 	@echo "make bench        every benchmark in bench/"
 	@echo "make events-docs  the events' JSON Schema and AsyncAPI documents"
+	@echo "make figures-from-log  the programme's figures recomputed from the event log alone (OUTPUT=figures.json)"
 	@echo "make token        a bearer token (ROLE=coordinator BRANCHES=brussels)"
 	@echo "make screenshots  a PNG of each console page in docs/screenshots/ (the browser test's flow)"
 	@echo "make provision    fetch Kafka and the compose schema into the cache, check the local store is installed"
@@ -85,6 +86,11 @@ screenshots: provision
 
 events-docs: sync
 	$(RUN) python -m shared.events.export
+
+# Reads the topics from offset 0 with the DUO_* settings (DUO_KAFKA_BOOTSTRAP, DUO_TOPIC_PREFIX); no database.
+OUTPUT ?= figures-from-log.json
+figures-from-log: sync
+	$(RUN) python -m services.followup.figures_from_log --output "$(OUTPUT)"
 
 token: ensure-uv
 	@$(UV) sync --all-packages --frozen --quiet

@@ -21,6 +21,7 @@ from shared.messaging.consumer import EventConsumer
 from shared.messaging.dead_letters import DeadLetters
 from shared.messaging.publishing import EventPublishers
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.retention import Retention
 from shared.messaging.topics_admin import ensure_topics
 from shared.settings import ServiceSettings
 
@@ -94,7 +95,7 @@ class ServiceRuntime:
     async def _connect(self) -> None:
         async def connect() -> None:
             await ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions,
-                                self.settings.topic_prefix)
+                                self.settings.topic_prefix, retention=Retention.from_settings(self.settings))
             await self.broker.start()
 
         async def reset() -> None:

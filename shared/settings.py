@@ -52,6 +52,11 @@ class ServiceSettings(WebSettings):
     handler_attempts: int = Field(default=3, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch: int = Field(default=100, ge=1, le=10_000)  # documents a relay publishes per round
+    # Topic retention (shared/messaging/retention.py): domain topics are the record, kept for
+    # good (-1); dead letters for a while; an erased person's contact records gone within the bound.
+    topic_retention_ms: int = Field(default=-1, ge=-1)
+    dead_letter_retention_days: float = Field(default=30, gt=0)
+    erasure_bound_hours: float = Field(default=24, gt=0)
     # Days added to the service's clock (tests and rehearsals only; production refuses it).
     clock_offset_days: int = Field(default=0, ge=-3660, le=3660)
 

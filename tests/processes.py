@@ -5,7 +5,9 @@ environment, killed with its parent, the log tail in every failure), waiting for
 """
 from __future__ import annotations
 
+import asyncio
 import os
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +69,20 @@ def start_suite(base_env: dict[str, str], log_dir: Path, smtp_port: int | None =
         suite.stop()
         raise
     return suite
+
+
+@asynccontextmanager
+async def running_suite(kafka_bootstrap: str, mongo_url: str, smtp_sink, log_dir: Path):
+    """The four services on the test session's Kafka, store and SMTP sink, with topics of their own."""
+    from tests.suite import isolated_env
+
+    env = {**isolated_env(kafka_bootstrap, mongo_url), "DUO_SMTP_HOST": smtp_sink.host}
+    running = await asyncio.to_thread(start_suite, env, log_dir, smtp_sink.port)
+    running.prefix = env["DUO_TOPIC_PREFIX"]
+    try:
+        yield running
+    finally:
+        await asyncio.to_thread(running.stop)
 
 
 def start_suite_with_console(base_env: dict[str, str], log_dir: Path, smtp_port: int | None = None) -> Suite:

@@ -26,15 +26,19 @@ def build_runtime(settings: FollowupSettings | None = None) -> ServiceRuntime:
                                        participant_facts.COLLECTION: participant_facts.INDEXES})
 
 
+def rules_from(settings: FollowupSettings) -> FollowupRules:
+    return FollowupRules(duration_months=settings.duration_months,
+                         expected_hours_per_week=settings.expected_hours_per_week,
+                         at_risk_after_days=settings.at_risk_after_days,
+                         follow_up_after_months=settings.follow_up_after_months,
+                         first_meeting_notice_days=settings.first_meeting_notice_days)
+
+
 def build_app(settings: FollowupSettings | None = None, today: Clock | None = None) -> FastAPI:
     settings = settings or FollowupSettings()
     today = today or shifted_today(settings.clock_offset_days)
     runtime = build_runtime(settings)
-    rules = FollowupRules(duration_months=settings.duration_months,
-                          expected_hours_per_week=settings.expected_hours_per_week,
-                          at_risk_after_days=settings.at_risk_after_days,
-                          follow_up_after_months=settings.follow_up_after_months,
-                          first_meeting_notice_days=settings.first_meeting_notice_days)
+    rules = rules_from(settings)
     duos, facts = DuoRepository(runtime.db), ParticipantFacts(runtime.db)
     followup = FollowUp(duos, facts, rules, today)
     DuoStarter(followup, duos, facts).subscribe(runtime.consumer)

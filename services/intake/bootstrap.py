@@ -4,7 +4,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from shared.clock import Clock, shifted_today
+from shared.events import topics
 from shared.http.app import create_app
+from shared.messaging.retention import Retention
+from shared.messaging.segment_roll import ContactSegmentRoller
 from shared.runtime import ServiceRuntime
 from services.intake.adapters import first_duos as first_duo_store
 from services.intake.adapters.first_duos import FirstDuos
@@ -29,6 +32,10 @@ def build_app(settings: IntakeSettings | None = None, today: Clock | None = None
     runtime = build_runtime(settings)
     first_duos = FirstDuos(runtime.db)
     DuoFacts(first_duos).subscribe(runtime.consumer)
+    # intake writes the contacts topic, so it keeps that topic's erasure bound on quiet partitions too
+    runtime.every("contact-segment-roll", Retention.from_settings(settings).contact_roll_ms / 1000,
+                  ContactSegmentRoller(runtime.broker, settings.topic_prefix + topics.PARTICIPANT_CONTACTS,
+                                       settings.topic_partitions))
     app = create_app(runtime, [api.router, api.national], title="DUO intake",
                      description="Registers mentees and mentors, checks eligibility, records mentor training; "
                                  "audits how long each group of mentees waits for a mentor.")

@@ -16,20 +16,16 @@ import pytest
 from shared.events import topics
 from tests.e2e.people import PERSONAL_VALUES, TRAINING_MODULES, mentee, mentor
 from tests.kafka_reader import envelopes, read_topics
-from tests.processes import start_suite
-from tests.suite import auth, eventually, isolated_env
+from tests.processes import running_suite
+from tests.suite import auth, eventually
 
 BRUSSELS = auth("coordinator", ("brussels",))
 
 
 @pytest.fixture
 async def suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path):
-    env = isolated_env(kafka_bootstrap, mongo_url)
-    env["DUO_SMTP_HOST"] = smtp_sink.host
-    running = await asyncio.to_thread(start_suite, env, tmp_path, smtp_sink.port)
-    running.prefix = env["DUO_TOPIC_PREFIX"]
-    yield running
-    await asyncio.to_thread(running.stop)
+    async with running_suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path) as running:
+        yield running
 
 
 async def test_thin_flow_over_http_and_kafka(suite, kafka_bootstrap, smtp_sink):

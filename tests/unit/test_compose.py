@@ -22,6 +22,8 @@ INFRASTRUCTURE = {"kafka": "apache/kafka:4.1.1", "mongo": "mongo:8.0"}
 EVERY_SERVICE_NEEDS = {"DUO_HTTP_HOST", "DUO_HTTP_PORT", "DUO_ENVIRONMENT", "DUO_JWT_SECRET", "DUO_JWT_AUDIENCE"}
 # A programme service also has Kafka and its own database; the console (WebSettings only) has neither.
 STORE_AND_BROKER_NEEDS = {"DUO_KAFKA_BOOTSTRAP", "DUO_MONGO_URL", "DUO_MONGO_DB", "DUO_TOPIC_PARTITIONS"}
+# Every programme service corrects the topics' configs at start: they must all want the same ones.
+RETENTION_NEEDS = ("DUO_TOPIC_RETENTION_MS", "DUO_DEAD_LETTER_RETENTION_DAYS", "DUO_ERASURE_BOUND_HOURS")
 SMTP_NEEDS = {"DUO_SMTP_HOST", "DUO_SMTP_PORT", "DUO_SMTP_SENDER"}
 
 
@@ -88,6 +90,7 @@ def compose_problems(compose: dict[str, Any], services: list[str]) -> list[str]:
                 problems.append(f"{name}: depends_on {other}, which has no healthcheck")
 
     databases: dict[str, str] = {}
+    retention: dict[tuple[str, ...], str] = {}
     for name in services:
         service = declared.get(name)
         if service is None:
@@ -106,7 +109,9 @@ def compose_problems(compose: dict[str, Any], services: list[str]) -> list[str]:
         for dependency in ("kafka", "mongo") if with_store else ():
             if dependency not in (service.get("depends_on") or {}):
                 problems.append(f"{name}: does not depend on {dependency}")
-        needed = set(EVERY_SERVICE_NEEDS) | (STORE_AND_BROKER_NEEDS if with_store else set())
+        needed = set(EVERY_SERVICE_NEEDS) | (STORE_AND_BROKER_NEEDS | set(RETENTION_NEEDS) if with_store else set())
+        if with_store:
+            retention.setdefault(tuple(env.get(v, "") for v in RETENTION_NEEDS), name)
         if settings is not None and "smtp_host" in settings.model_fields:
             needed |= SMTP_NEEDS
         for variable in sorted(needed - set(env)):
@@ -132,6 +137,8 @@ def compose_problems(compose: dict[str, Any], services: list[str]) -> list[str]:
         if database and database in databases:
             problems.append(f"{name}: DUO_MONGO_DB {database} is also {databases[database]}'s")
         databases[database] = name
+    if len(retention) > 1:
+        problems.append(f"the topic retention settings disagree between {', '.join(sorted(retention.values()))}")
     return problems
 
 
@@ -190,6 +197,8 @@ def _drop(mapping: dict, key: str) -> None:
      "notify: must be built from services/Dockerfile with SERVICE=notify"),
     (lambda c: c["services"]["kafka"].update(image="bitnami/kafka:latest"), "kafka: expected image"),
     (lambda c: _drop(c["volumes"], "mongo-data"), "mongo: volume mongo-data is not declared"),
+    (lambda c: c["services"]["notify"]["environment"].update(DUO_ERASURE_BOUND_HOURS="48"),
+     "the topic retention settings disagree"),
 ])
 def test_the_consistency_check_catches_a_broken_file(compose, breakage, expected):
     broken = copy.deepcopy(compose)

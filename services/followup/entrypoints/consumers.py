@@ -1,19 +1,14 @@
 """What followup does with the events it hears: start duos, keep the facts the figures count."""
 from __future__ import annotations
 
-import uuid
-
 from shared.events import Envelope, topics
 from shared.events.intake import MenteeRegistered, MentorRegistered, MentorTrained, ParticipantErased
 from shared.events.matching import DuoFormed
 from shared.messaging.consumer import EventConsumer
 from services.followup.adapters.duos import DuoRepository
 from services.followup.adapters.participant_facts import ParticipantFacts
+from services.followup.domain.recorded_facts import surrogate_for
 from services.followup.use_cases import FollowUp
-
-# Surrogates for erased participants derive from the erasure event, never from the person's id.
-ERASURE_NAMESPACE = uuid.UUID("6f1c9a8e-2b7d-4c1e-9a51-3d2f0e8b7c44")
-
 
 class DuoStarter:
     def __init__(self, followup: FollowUp, duos: DuoRepository, facts: ParticipantFacts) -> None:
@@ -41,6 +36,6 @@ class DuoStarter:
         await self.facts.record(trained.mentor_id, str(envelope.id), {"trained_on": trained.completed_on.isoformat()})
 
     async def on_erased(self, envelope: Envelope, erased: ParticipantErased) -> None:
-        surrogate = f"erased-{uuid.uuid5(ERASURE_NAMESPACE, str(envelope.id))}"
+        surrogate = surrogate_for(str(envelope.id))
         await self.facts.pseudonymise(erased.participant_id, surrogate)
         await self.duos.replace_participant(erased.participant_id, surrogate)
