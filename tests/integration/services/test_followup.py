@@ -77,7 +77,7 @@ async def test_duo_formed_starts_an_active_duo_of_six_months_once(followup):
     await followup.feed.send(formed, formed)  # delivered twice, as at-least-once allows
     await followup.feed.settled("followup")
 
-    duos = (await followup.get(f"/branches/{BRANCH}/duos")).json()
+    duos = (await followup.get(f"/branches/{BRANCH}/duos")).json()["items"]
     assert [d["duo_id"] for d in duos] == [formed.subject]
     duo = duos[0]
     assert duo["status"] == "active" and duo["mentee_id"] == followup.mentee_id

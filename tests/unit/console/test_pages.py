@@ -18,8 +18,16 @@ def settings(**changes) -> ConsoleSettings:
                            notify_url="http://notify", **changes)
 
 
+LISTS = re.compile(r"/branches/[^/]+/(participants|pool|proposals|duos|notifications)$")
+
+
+def empty(request: httpx.Request) -> httpx.Response:
+    """Every API answers with nothing: an empty page for a list route, an empty list otherwise."""
+    return httpx.Response(200, json={"items": [], "next": None} if LISTS.search(request.url.path) else [])
+
+
 @asynccontextmanager
-async def console(handler=lambda request: httpx.Response(200, json=[]), **changes):
+async def console(handler=empty, **changes):
     app = build_app(settings(**changes), transport=httpx.MockTransport(handler))
     async with app.router.lifespan_context(app):
         base = "https://console" if changes.get("environment") == "production" else "http://console"
