@@ -125,6 +125,14 @@ async def test_intake_events_build_the_pool_and_a_round_proposes_the_best_traine
     assert {pool[ids[m]]["status"] for m in ("mentee_a", "mentee_b")} == {"waiting"}
     assert {name: pool[ids[name]]["trained"] for name in ("logistics", "junior", "it", "untrained")} == {
         "logistics": True, "junior": True, "it": True, "untrained": False}
+    # Filters: mentees waiting since 10 days ago or earlier (every mentor registered 40 days ago)
+    since = (TODAY - timedelta(days=10)).isoformat()
+    waiting = (await matching.get(f"/branches/{BRANCH}/pool", params={"status": "waiting", "waiting_since": since}))
+    assert {p["participant_id"] for p in waiting.json()["items"]} == {ids["mentee_a"], ids["mentee_b"]}
+    earlier = {"role": "mentee", "waiting_since": (TODAY - timedelta(days=11)).isoformat()}
+    assert (await matching.get(f"/branches/{BRANCH}/pool", params=earlier)).json()["items"] == []
+    trained = (await matching.get(f"/branches/{BRANCH}/pool", params={"trained": "false"})).json()["items"]
+    assert [p["participant_id"] for p in trained] == [ids["untrained"]]
 
     proposals = await run_round(matching)
     assert pairs(proposals) == {(ids["mentee_a"], ids["logistics"]), (ids["mentee_b"], ids["it"])}
@@ -213,7 +221,13 @@ async def test_the_matching_report_says_who_waits_since_when_and_why(matching):
     assert ids["logistics"] in waiting[ids["mentee_a"]]["reason"]
     assert waiting[mentee_c]["reason_code"] == "no_shared_language"
     assert "Tigrinya" in waiting[mentee_c]["reason"] and waiting[mentee_c]["suitable_mentors"] == 0
-    assert report["by_reason"] == {"ready_for_round": 2, "no_shared_language": 1}
+    assert report["by_reason"] == {"ready_for_round": 2, "no_shared_language": 1} and report["next"] is None
+    # One reason at a time, a page at a time: the counts stay the branch's
+    ready = (await matching.get(url, params={"reason": "ready_for_round", "limit": 1})).json()
+    assert len(ready["waiting"]) == 1 and ready["by_reason"] == report["by_reason"]
+    rest = (await matching.get(ready["next"])).json()
+    assert {ready["waiting"][0]["mentee_id"], rest["waiting"][0]["mentee_id"]} == {ids["mentee_a"], ids["mentee_b"]}
+    assert rest["next"] is None
 
     # Once proposed, A and B no longer wait; after A's proposal is declined, A waits again, for
     # the second-best mentor, while the best one stays out of A's count.

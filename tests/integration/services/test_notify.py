@@ -115,6 +115,13 @@ async def test_duo_formed_sends_one_email_to_each_participant_and_publishes_it(n
     listed = (await notify.get(f"/branches/{BRANCH}/notifications")).json()["items"]
     assert sorted((n["recipient_id"], n["status"], n["duo_id"]) for n in listed) == sorted(
         [(notify.people["mentee"][0], "sent", formed.subject), (notify.people["mentor"][0], "sent", formed.subject)])
+    url = f"/branches/{BRANCH}/notifications"
+    assert len((await notify.get(url, params={"status": "sent", "duo_id": formed.subject})).json()["items"]) == 2
+    assert (await notify.get(url, params={"status": "failed"})).json()["items"] == []
+    first = (await notify.get(url, params={"template": "duo-formed", "limit": 1})).json()
+    second = (await notify.get(first["next"])).json()
+    assert {first["items"][0]["recipient_id"], second["items"][0]["recipient_id"]} == {
+        notify.people["mentee"][0], notify.people["mentor"][0]} and second["next"] is None
 
 
 async def test_a_redelivered_duo_formed_sends_no_second_email(notify, kafka_bootstrap):
