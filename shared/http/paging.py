@@ -1,7 +1,7 @@
 """Every list route pages the same way: `limit` and an opaque `cursor` in, `items` and `next` out.
 
-The cursor is the last item's sort key (see shared.paging), base64url-encoded JSON with the
-list's name, so a client cannot tell it from an id and a cursor of another list is refused.
+The cursor is the last item's sort key (see shared.paging) with the list's name, as base64url
+JSON: clients pass it back as it came, and a cursor of another list is refused.
 A bad `limit` or `cursor` is a 422 problem naming it, like any other invalid query parameter.
 """
 # No `from __future__ import annotations`: FastAPI reads PageRequest.__init__'s annotations as objects.
