@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from shared.http.auth import Branch
-from shared.http.paging import Page, Paging
 from shared.http.models import RequestBody
+from shared.http.paging import Page, Paging
 from shared.http.problems import conflict
 from shared.paging import Order, slice_page
 from services.matching.adapters.pool import ORDER as POOL
