@@ -21,12 +21,13 @@ PYTEST_ARGS ?=
 # run side by side on 2 cores. A test file stays on one worker (its fixtures are shared within it).
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run infra test provision chromium bench events-docs token sync ensure-uv clean-data screenshots figures-from-log
+.PHONY: help run infra test fuzz provision chromium bench events-docs token sync ensure-uv clean-data screenshots figures-from-log
 
 help:
 	@echo "make run          the whole suite locally: Kafka, SecantusDB, SMTP sink, the four services and the console (DUO_PROCESSES=2: two processes each)"
 	@echo "make test         every test: unit, integration, end-to-end (PYTEST_ARGS=... to pass options)"
 	@echo "make infra        only the infrastructure (Kafka, SecantusDB, SMTP sink), in the foreground"
+	@echo "make fuzz         schemathesis over every route with a bigger budget (FUZZ_EXAMPLES=50 per operation)"
 	@echo "make bench        every benchmark in bench/"
 	@echo "make events-docs  the events' JSON Schema and AsyncAPI documents"
 	@echo "make figures-from-log  the programme's figures recomputed from the event log alone (OUTPUT=figures.json)"
@@ -69,6 +70,11 @@ chromium:
 
 test: provision chromium
 	$(RUN) pytest tests -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The test suite fuzzes every route with a few examples each; this runs the same with more.
+FUZZ_EXAMPLES ?= 50
+fuzz: provision
+	DUO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest tests/e2e/test_api_fuzzing.py -s -q $(PYTEST_ARGS)
 
 bench: sync
 	@found=0; \

@@ -95,7 +95,7 @@ async def seed(http: httpx.AsyncClient, urls: dict[str, str], mentees: int, rati
     deadline = time.monotonic() + args_wait
     while True:
         r = await http.get(f"{matching}/pool", params={"role": "mentor", **LIMIT})
-        pool = r.json() if r.status_code == 200 else []
+        pool = r.json()["items"] if r.status_code == 200 else []
         if len(pool) >= min(500, len(mentor_ids)) and all(p.get("trained") for p in pool):
             break
         if time.monotonic() > deadline:
@@ -110,7 +110,7 @@ async def seed(http: httpx.AsyncClient, urls: dict[str, str], mentees: int, rati
     await bounded([lambda p=p: http.post(f"{matching}/proposals/{p['duo_id']}/acceptance", json={})
                    for p in proposals[:accept]])
     followup = f"{urls['followup']}/branches/{BRANCH}"
-    while len((await http.get(f"{followup}/duos", params=LIMIT)).json()) < min(accept, len(proposals)):
+    while len((await http.get(f"{followup}/duos", params=LIMIT)).json()["items"]) < min(accept, len(proposals)):
         await asyncio.sleep(1)
     duo_id = proposals[0]["duo_id"] if proposals else None
     return {"refused": len(refused), "refusal": refused[0] if refused else "", "mentees": sum(1 for m in mentee_ids if m), "mentors": len(mentor_ids), "seconds": seeded,
@@ -134,13 +134,14 @@ def pages(urls: dict[str, str], seeded: dict) -> dict[str, tuple[str, list[tuple
                      [("intake", f"{b}/participants/{seeded['mentor_id']}", {})]),
         "matching": (f"{b}/matching", [("matching", f"{b}/proposals", {"status": "proposed", **LIMIT}),
                                        ("intake", f"{b}/participants", LIMIT),
-                                       ("matching", f"{b}/pool", {"role": "mentee", **LIMIT})]),
+                                       ("matching", f"{b}/pool", {"role": "mentee", "status": "waiting", **LIMIT})]),
         "duos": (f"{b}/duos", [("followup", f"{b}/duos", LIMIT)]),
         "duo": (f"{b}/duos/{seeded['duo_id']}", [("followup", f"{b}/duos/{seeded['duo_id']}", {})]),
         "figures (+6 months chart)": (f"{b}/figures", [("followup", f"{b}/figures", year)] + months),
         "notifications": (f"{b}/notifications", [("notify", f"{b}/notifications", LIMIT),
                                                  ("intake", f"{b}/participants", LIMIT)]),
         "people": (f"{b}/people", [("intake", f"{b}/participants", LIMIT)]),
+        "people, a name searched": (f"{b}/people?q=a", [("intake", f"{b}/participants", {"name": "a", **LIMIT})]),
     }
 
 

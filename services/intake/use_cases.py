@@ -23,6 +23,7 @@ from services.intake.adapters.participants import ParticipantRepository
 from services.intake.domain.branches import rules_for
 from services.intake.domain.eligibility import check_mentee, check_mentor
 from services.intake.domain.fairness import MINIMUM_CELL, FairnessAudit, MenteePath, audit
+from services.intake.domain.names import search_keys
 from services.intake.domain.participants import MenteeApplication, MentorApplication, Participant, Person
 
 
@@ -77,6 +78,7 @@ class Intake:
                          "preferred_language": contact.preferred_language,
                          "birth_date": person.birth_date.isoformat(), "postcode": person.postcode,
                          "country": person.country},
+            "name_keys": search_keys(contact.first_name, contact.last_name),
             "profile": payload.model_dump(mode="json"),
         }
         await self.participants.add(document, *(
@@ -130,7 +132,7 @@ class Intake:
         tombstone = Tombstone("participant-contact-changed", participant_id, erased.correlation_id)
         await self.participants.change(
             document, {"$set": {"status": "erased", "erased_on": self.today().isoformat()},
-                       "$unset": {"personal": "", "profile": "", "training": ""}}, erased, tombstone)
+                       "$unset": {"personal": "", "name_keys": "", "profile": "", "training": ""}}, erased, tombstone)
 
     async def get(self, branch: str, participant_id: str) -> dict[str, Any]:
         document = await self.participants.get(branch, participant_id)

@@ -26,9 +26,7 @@ def create_app(runtime: ServiceRuntime, routers: list[APIRouter], *, title: str,
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
                   docs_url=None, redoc_url=None,  # /docs from shared.http.docs, offline
-                  responses={401: {"description": "No valid bearer token (problem details)"},
-                             403: {"description": "The token does not cover this branch (problem details)"},
-                             422: {"description": "Invalid input or a programme rule refused it (problem details)"}})
+                  responses=problems.documented(problems.EVERY_ROUTE))
     app.state.settings = settings
     app.state.runtime = runtime
     problems.install(app)
@@ -51,5 +49,7 @@ def create_app(runtime: ServiceRuntime, routers: list[APIRouter], *, title: str,
     @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of this service's events")
     async def asyncapi() -> JSONResponse:
         return JSONResponse(runtime.asyncapi().to_specification().to_jsonable())
+
+    problems.document_routes(app)
 
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 Check = Callable[[], Awaitable[bool]]
@@ -17,7 +17,8 @@ def router(checks: dict[str, Check], before_scrape: Callable[[], Awaitable[None]
     async def health(request: Request) -> dict:
         return {"status": "alive", "service": request.app.state.settings.service_name}
 
-    @api.get("/ready", summary="Kafka and the database are reachable")
+    @api.get("/ready", summary="Kafka and the database are reachable",
+             responses={503: {"description": "Kafka or the database is not reachable (the same body)"}})
     async def ready() -> JSONResponse:
         results = {}
         for name, check in checks.items():
@@ -29,7 +30,8 @@ def router(checks: dict[str, Check], before_scrape: Callable[[], Awaitable[None]
         return JSONResponse({"status": "ready" if ok else "not ready", "checks": results},
                             status_code=200 if ok else 503)
 
-    @api.get("/metrics", summary="Prometheus metrics")
+    @api.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
+             responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}})
     async def scrape() -> Response:
         if before_scrape is not None:
             try:

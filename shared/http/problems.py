@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -74,9 +75,10 @@ async def _problem(request: Request, exc: Problem) -> JSONResponse:
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    kinds = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-             413: "too-large", 415: "unsupported-media-type"}
-    title = {401: "Not authenticated", 403: "Forbidden", 404: "Not found"}.get(exc.status_code, "Error")
+    kinds = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
+             405: "method-not-allowed", 413: "too-large", 415: "unsupported-media-type"}
+    title = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
+             413: "Too large"}.get(exc.status_code, "Error")
     return problem_response(request, exc.status_code, title, str(exc.detail),
                             kinds.get(exc.status_code, "http-error"))
 
@@ -94,6 +96,41 @@ async def _store_unreachable(request: Request, exc: ConnectionFailure) -> JSONRe
                                 "Try again in a moment.", "unavailable")
     response.headers["Retry-After"] = "5"
     return response
+
+
+# What every problem body holds (RFC 9457), for the OpenAPI documents.
+SCHEMA = {"type": "object", "required": ["type", "title", "status", "detail", "instance"], "properties": {
+    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+    "detail": {"type": "string"}, "instance": {"type": "string"},
+    "errors": {"type": "array", "description": "Each field at fault and the rule it breaks", "items": {
+        "type": "object", "properties": {"field": {"type": ["string", "null"]}, "rule": {"type": "string"},
+                                         "message": {"type": "string"}, "in": {"type": "string"}}}}}}
+EVERY_ROUTE = {401: "No valid bearer token", 403: "The token does not cover this branch",
+               422: "Invalid input or a programme rule refused it",
+               503: "The database cannot be reached right now; nothing was changed"}
+WITH_AN_ID = {404: "Nothing with this id in this branch"}
+WITH_A_BODY = {400: "The body cannot be read", 413: "The body is too large"}
+CHANGES = {409: "Someone else changed this at the same time, or it conflicts with what is there"}
+
+
+def documented(descriptions: dict[int, str]) -> dict[int, dict[str, Any]]:
+    return {status: {"description": f"{text} (problem details)", "content": {MEDIA_TYPE: {"schema": SCHEMA}}}
+            for status, text in descriptions.items()}
+
+
+def document_routes(app: FastAPI) -> None:
+    """Add to each route the problems it can answer, so its OpenAPI document lists every status it sends."""
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        statuses: dict[int, str] = {}
+        if any(name != "branch" for name in route.param_convertors):
+            statuses |= WITH_AN_ID
+        if route.body_field is not None:
+            statuses |= WITH_A_BODY
+        if route.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            statuses |= CHANGES
+        route.responses = {**documented(statuses), **route.responses}
 
 
 def install(app: FastAPI) -> None:

@@ -62,7 +62,7 @@ async def make_history(suite) -> None:
             assert r.status_code == 200, r.text
 
         async def pool_ready():
-            pool = {p["participant_id"]: p for p in (await http.get(f"{matching}/branches/brussels/pool")).json()}
+            pool = {p["participant_id"]: p for p in (await http.get(f"{matching}/branches/brussels/pool")).json()["items"]}
             return pool.get(mentee_id, {}).get("status") == "waiting" and pool.get(mentor_id, {}).get("trained")
         await eventually(pool_ready, what="mentee and trained mentor in matching's pool")
         r = await http.post(f"{matching}/branches/brussels/proposal-rounds")

@@ -48,7 +48,7 @@ async def test_thin_flow_over_http_and_kafka(suite, kafka_bootstrap, smtp_sink):
 
         # matching: both reach the branch pool through Kafka, then one round proposes the pair
         async def pool_ready():
-            pool = (await http.get(f"{matching}/branches/brussels/pool")).json()
+            pool = (await http.get(f"{matching}/branches/brussels/pool")).json()["items"]
             states = {p["participant_id"]: p for p in pool}
             return (states.get(mentee_id, {}).get("status") == "waiting"
                     and states.get(mentor_id, {}).get("trained") is True)
@@ -89,7 +89,7 @@ async def test_thin_flow_over_http_and_kafka(suite, kafka_bootstrap, smtp_sink):
             assert sorted(m["X-DUO-Message"] for m in mails) == expected, f"e-mails to {address}"
 
         async def both_sent():
-            sent = (await http.get(f"{notify}/branches/brussels/notifications")).json()
+            sent = (await http.get(f"{notify}/branches/brussels/notifications")).json()["items"]
             return [n for n in sent if n["duo_id"] == duo_id and n["status"] == "sent"]
         assert {n["recipient_id"] for n in await eventually(both_sent, what="notifications sent")} <= {mentee_id, mentor_id}
 

@@ -78,7 +78,7 @@ async def test_two_processes_of_each_service_lose_nothing_and_apply_nothing_twic
             assert record["trained"] is True, record
 
         async def pool_complete():
-            pool = {p["participant_id"]: p for p in await ok(http.get(f"{matching[1]}/branches/brussels/pool"))}
+            pool = {p["participant_id"]: p for p in (await ok(http.get(f"{matching[1]}/branches/brussels/pool")))["items"]}
             return (all(pool.get(m, {}).get("status") == "waiting" for m in mentees)
                     and all(pool.get(m, {}).get("trained") is True for m in mentors))
         await eventually(pool_complete, what="every mentee waiting and every mentor trained in matching's pool")
@@ -105,7 +105,7 @@ async def test_two_processes_of_each_service_lose_nothing_and_apply_nothing_twic
         assert {f["status"] for f in formed} == {"formed"}
 
         async def duos_in_followup():
-            listed = await ok(http.get(f"{followup[1]}/branches/brussels/duos"))
+            listed = (await ok(http.get(f"{followup[1]}/branches/brussels/duos")))["items"]
             return {d["duo_id"] for d in listed} >= set(duos)
         await eventually(duos_in_followup, what="every duo in followup")
 
@@ -129,7 +129,7 @@ async def test_two_processes_of_each_service_lose_nothing_and_apply_nothing_twic
             for i in range(LATE_MENTEES // 2, LATE_MENTEES)))]
 
         async def late_in_pool():
-            pool = {p["participant_id"]: p for p in await ok(http.get(f"{matching[0]}/branches/brussels/pool"))}
+            pool = {p["participant_id"]: p for p in (await ok(http.get(f"{matching[0]}/branches/brussels/pool")))["items"]}
             return all(pool.get(m, {}).get("status") == "waiting" for m in late)
         await eventually(late_in_pool, timeout=120,
                          what="the surviving matching process to take over and pool every late mentee")
@@ -138,7 +138,7 @@ async def test_two_processes_of_each_service_lose_nothing_and_apply_nothing_twic
         quiet = set(duos) - {busy}
 
         async def all_flagged():
-            listed = await ok(http.get(f"{followup[0]}/branches/brussels/duos"))
+            listed = (await ok(http.get(f"{followup[0]}/branches/brussels/duos")))["items"]
             return all(d["at_risk"] for d in listed if d["duo_id"] in quiet)
         await eventually(all_flagged, timeout=60, what="every quiet duo flagged at risk")
 

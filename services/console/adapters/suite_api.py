@@ -41,6 +41,14 @@ class ApiProblem(Exception):
         return found
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One page of a list route: its items, and whether the API has more after them."""
+
+    items: list[dict[str, Any]]
+    more: bool
+
+
 class SuiteApi:
     def __init__(self, http: httpx.AsyncClient, urls: dict[str, str], token: str) -> None:
         self.http, self.urls = http, urls
@@ -67,6 +75,11 @@ class SuiteApi:
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
         return await self.request("GET", service, path, params={k: v for k, v in params.items() if v is not None})
+
+    async def listing(self, service: str, path: str, **params: Any) -> Listing:
+        """The first page of a list route (every list route answers {"items": [...], "next": ...})."""
+        page = await self.get(service, path, **params)
+        return Listing(list(page["items"]), page.get("next") is not None)
 
     async def post(self, service: str, path: str, json: Any = None) -> Any:
         return await self.request("POST", service, path, json=json)

@@ -21,11 +21,11 @@ class Dashboard:
     active_duos: int
     at_risk: list[dict[str, Any]]
     check_ins_due: list[dict[str, Any]]
-    truncated: bool  # an API list reached its page limit: the counts are "at least"
+    truncated: bool  # an API list has more than its first page: the counts are "at least"
 
 
 def summarise(participants: list[dict], pool: list[dict], proposals: list[dict], duos: list[dict],
-              today: date, limit: int) -> Dashboard:
+              today: date, truncated: bool) -> Dashboard:
     known = {p["participant_id"]: p for p in participants}
     # matching keeps a mentee "waiting" in its pool while a proposal or duo is open: engaged ones are not waiting.
     engaged = {p.get(k) for p in proposals if p.get("status") in ("proposed", "formed") for k in ("mentee_id", "mentor_id")}
@@ -45,4 +45,4 @@ def summarise(participants: list[dict], pool: list[dict], proposals: list[dict],
         open_proposals=sum(1 for p in proposals if p.get("status") == "proposed"),
         active_duos=len(active), at_risk=[d for d in active if d.get("at_risk")],
         check_ins_due=[d for d in active if d.get("check_ins_due")],
-        truncated=any(len(listing) >= limit for listing in (participants, pool, proposals, duos)))
+        truncated=truncated)

@@ -18,9 +18,10 @@ Branch = Annotated[str, Depends(branch_of)]
 async def dashboard(request: Request, branch: Branch, api: Api):
     base = f"/branches/{branch}"
     participants, pool, proposals, duos = await asyncio.gather(
-        api.get("intake", f"{base}/participants", role="mentee", limit=PAGE_LIMIT),
-        api.get("matching", f"{base}/pool", limit=PAGE_LIMIT),
-        api.get("matching", f"{base}/proposals", limit=PAGE_LIMIT),
-        api.get("followup", f"{base}/duos", status="active", limit=PAGE_LIMIT))
-    summary = summarise(participants, pool, proposals, duos, date.today(), PAGE_LIMIT)
+        api.listing("intake", f"{base}/participants", role="mentee", limit=PAGE_LIMIT),
+        api.listing("matching", f"{base}/pool", limit=PAGE_LIMIT),
+        api.listing("matching", f"{base}/proposals", limit=PAGE_LIMIT),
+        api.listing("followup", f"{base}/duos", status="active", limit=PAGE_LIMIT))
+    summary = summarise(participants.items, pool.items, proposals.items, duos.items, date.today(),
+                        truncated=any(listing.more for listing in (participants, pool, proposals, duos)))
     return render(request, "dashboard.html", summary=summary)

@@ -20,8 +20,8 @@ ACTIONS = {"sessions": "sessions", "check-ins": "check-ins", "early-end": "early
 
 @router.get("/duos")
 async def duos(request: Request, branch: Branch, api: Api, status: str | None = None):
-    listed = await api.get("followup", f"/branches/{branch}/duos", status=status or None, limit=PAGE_LIMIT)
-    return render(request, "duos.html", duos=listed, status=status)
+    listed = await api.listing("followup", f"/branches/{branch}/duos", status=status or None, limit=PAGE_LIMIT)
+    return render(request, "duos.html", duos=listed.items, status=status)
 
 
 async def _duo_page(request: Request, branch: str, duo_id: str, api, status_code: int = 200, **context: Any):

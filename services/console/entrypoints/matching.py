@@ -15,16 +15,17 @@ Csrf = [Depends(check_csrf)]
 
 
 async def _names(api, branch: str) -> dict[str, str]:
-    people = await api.get("intake", f"/branches/{branch}/participants", limit=PAGE_LIMIT)
-    return {p["participant_id"]: p.get("first_name") or "—" for p in people}
+    people = await api.listing("intake", f"/branches/{branch}/participants", limit=PAGE_LIMIT)
+    return {p["participant_id"]: p.get("first_name") or "—" for p in people.items}
 
 
 async def _page(request: Request, branch: str, api, status_code: int = 200, **context):
     proposals, names, pool = await asyncio.gather(
-        api.get("matching", f"/branches/{branch}/proposals", status="proposed", limit=PAGE_LIMIT),
-        _names(api, branch), api.get("matching", f"/branches/{branch}/pool", role="mentee", limit=PAGE_LIMIT))
-    waiting = [p["participant_id"] for p in pool if p.get("status") == "waiting"]
-    return render(request, "matching.html", status_code=status_code, proposals=proposals, names=names,
+        api.listing("matching", f"/branches/{branch}/proposals", status="proposed", limit=PAGE_LIMIT),
+        _names(api, branch),
+        api.listing("matching", f"/branches/{branch}/pool", role="mentee", status="waiting", limit=PAGE_LIMIT))
+    waiting = [p["participant_id"] for p in pool.items]
+    return render(request, "matching.html", status_code=status_code, proposals=proposals.items, names=names,
                   waiting=waiting, **context)
 
 

@@ -15,7 +15,7 @@ Branch = Annotated[str, Depends(branch_of)]
 @router.get("/notifications")
 async def notifications(request: Request, branch: Branch, api: Api):
     sent, people = await asyncio.gather(
-        api.get("notify", f"/branches/{branch}/notifications", limit=PAGE_LIMIT),
-        api.get("intake", f"/branches/{branch}/participants", limit=PAGE_LIMIT))
-    names = {p["participant_id"]: p.get("first_name") or "—" for p in people}
-    return render(request, "notifications.html", sent=sent, names=names)
+        api.listing("notify", f"/branches/{branch}/notifications", limit=PAGE_LIMIT),
+        api.listing("intake", f"/branches/{branch}/participants", limit=PAGE_LIMIT))
+    names = {p["participant_id"]: p.get("first_name") or "—" for p in people.items}
+    return render(request, "notifications.html", sent=sent.items, names=names)

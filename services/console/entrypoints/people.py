@@ -14,21 +14,15 @@ Branch = Annotated[str, Depends(branch_of)]
 Csrf = [Depends(check_csrf)]
 
 
-def matches(person: dict, q: str, status: str, role: str) -> bool:
-    name = (person.get("first_name") or "").lower()
-    return (not q or q.lower() in name) and (not status or person["status"] == status) \
-        and (not role or person["role"] == role)
-
-
 @router.get("/people")
 async def people(request: Request, branch: Branch, api: Api, q: str = "", status: str = "", role: str = "",
                  registered: str | None = None, done: str | None = None):
-    # intake has no search: the console filters the branch's latest page by first name (the API's only name)
-    listed = await api.get("intake", f"/branches/{branch}/participants", limit=PAGE_LIMIT)
-    found = [p for p in listed if matches(p, q.strip(), status, role)]
+    # intake searches: a name's start (first or last name, any case or accent), status and role
+    listed = await api.listing("intake", f"/branches/{branch}/participants", name=q.strip() or None,
+                               status=status or None, role=role or None, limit=PAGE_LIMIT)
     template = "people_rows.html" if request.headers.get("hx-request") == "true" else "people.html"
-    return render(request, template, people=found, q=q, status=status, role=role, registered=registered, done=done,
-                  truncated=len(listed) >= PAGE_LIMIT)
+    return render(request, template, people=listed.items, q=q, status=status, role=role, registered=registered,
+                  done=done, truncated=listed.more)
 
 
 @router.post("/people/{participant_id}/withdrawal", dependencies=Csrf)

@@ -8,12 +8,17 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import Envelope
+from shared.paging import Key, Order, find_page
 from shared.storage import change_with_events, insert_with_events
 from services.followup.adapters.duo_records import from_document, state_of, to_document
 from services.followup.domain.duo import Duo
 
 COLLECTION = "duos"
-INDEXES = [IndexModel([("branch", ASCENDING), ("started_on", DESCENDING)]),
+# Latest start first (ISO days sort as text); the id breaks ties.
+ORDER = Order("duos", ("started_on",), descending=True)
+INDEXES = [IndexModel([("branch", ASCENDING), ("started_on", DESCENDING), ("_id", DESCENDING)]),
+           IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("at_risk", ASCENDING),
+                       ("started_on", DESCENDING), ("_id", DESCENDING)]),
            IndexModel([("status", ASCENDING), ("last_activity_on", ASCENDING)])]
 
 
@@ -37,12 +42,15 @@ class DuoRepository:
     async def save(self, duo: Duo, read_from: dict[str, Any], *events: Envelope) -> None:
         await change_with_events(self.collection, read_from, {"$set": state_of(duo)}, *events)
 
-    async def list(self, branch: str, status: str | None, limit: int) -> list[Duo]:
+    async def list(self, branch: str, after: Key | None, limit: int, *, status: str | None = None,
+                   at_risk: bool | None = None) -> tuple[list[Duo], Key | None]:
         query: dict[str, Any] = {"branch": branch}
         if status:
             query["status"] = status
-        docs = await self.collection.find(query, {"outbox": 0}).sort("started_on", -1).limit(limit).to_list()
-        return [from_document(d) for d in docs]
+        if at_risk is not None:
+            query["at_risk"] = at_risk
+        docs, next_key = await find_page(self.collection, query, ORDER, after, limit, {"outbox": 0})
+        return [from_document(d) for d in docs], next_key
 
     async def all_in(self, branch: str | None) -> list[Duo]:
         docs = await self.collection.find({} if branch is None else {"branch": branch}, {"outbox": 0}).to_list()

@@ -7,7 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, status
 
 from shared.http.auth import Branch, CurrentCaller
+from shared.http.paging import Page, Paging
 from shared.http.problems import Problem
+from services.followup.adapters.duos import ORDER
 from services.followup.domain.duo import Duo
 from services.followup.entrypoints.schemas import (CheckInIn, CheckInOut, CompletionIn, DuoOut, EarlyEndIn, OutcomeIn,
                                                    OutcomeOut, SessionIn, SessionOut)
@@ -39,10 +41,14 @@ def _respond(request: Request, duo: Duo) -> DuoOut:
                              verified_on=o.verified_on, recorded_on=o.recorded_on) for o in duo.outcomes])
 
 
-@router.get("/duos", summary="Duos of the branch, newest first")
-async def list_duos(request: Request, branch: Branch, status: DuoStatusFilter | None = None,
-                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DuoOut]:
-    return [_respond(request, d) for d in await _followup(request).duos.list(branch, status, limit)]
+@router.get("/duos", summary="Duos of the branch, latest start first")
+async def list_duos(request: Request, branch: Branch, paging: Paging, status: DuoStatusFilter | None = None,
+                    at_risk: Annotated[bool | None, Query(description="Only duos flagged at risk (true) "
+                                                                      "or only those not flagged (false)")] = None,
+                    ) -> Page[DuoOut]:
+    duos, next_key = await _followup(request).duos.list(branch, paging.after(ORDER), paging.limit,
+                                                        status=status, at_risk=at_risk)
+    return paging.page([_respond(request, d) for d in duos], next_key, ORDER)
 
 
 @router.get("/duos/{duo_id}", summary="One duo: sessions, hours against the expected, check-ins, outcomes")

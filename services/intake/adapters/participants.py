@@ -1,15 +1,22 @@
 """Intake's participants collection: personal data stays here, scoped by branch."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from shared.events import Envelope
+from shared.paging import Key, Order, find_page
 from shared.storage import change_with_events, insert_with_events
 
 COLLECTION = "participants"
-INDEXES = [IndexModel([("branch", ASCENDING), ("_id", ASCENDING)])]
+# Newest registrations first; the id breaks ties within a day.
+ORDER = Order("participants", ("registered_on",), descending=True)
+INDEXES = [IndexModel([("branch", ASCENDING), ("registered_on", DESCENDING), ("_id", DESCENDING)]),
+           IndexModel([("branch", ASCENDING), ("role", ASCENDING), ("status", ASCENDING),
+                       ("registered_on", DESCENDING), ("_id", DESCENDING)]),
+           IndexModel([("branch", ASCENDING), ("name_keys", ASCENDING)])]
 
 
 class ParticipantRepository:
@@ -28,11 +35,17 @@ class ParticipantRepository:
     async def change(self, document: dict[str, Any], update: dict[str, Any], *events: Envelope) -> None:
         await change_with_events(self.collection, document, update, *events)
 
-    async def list(self, branch: str, role: str | None, limit: int) -> list[dict[str, Any]]:
+    async def list(self, branch: str, after: Key | None, limit: int, *, role: str | None = None,
+                   status: str | None = None, name_prefix: str | None = None) -> tuple[list[dict[str, Any]], Key | None]:
+        """A page of the branch's participants; `name_prefix` is already folded (domain.names)."""
         query: dict[str, Any] = {"branch": branch}
         if role:
             query["role"] = role
-        return await self.collection.find(query, {"outbox": 0}).sort("_id", 1).limit(limit).to_list()
+        if status:
+            query["status"] = status
+        if name_prefix:
+            query["name_keys"] = {"$regex": "^" + re.escape(name_prefix)}
+        return await find_page(self.collection, query, ORDER, after, limit, {"outbox": 0})
 
     async def mentee_groups(self, branch: str | None) -> list[dict[str, Any]]:
         """Every mentee not erased, with only what the fairness audit groups on."""

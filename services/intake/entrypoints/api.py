@@ -7,8 +7,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 
 from shared.http.auth import Branch, CurrentCaller
+from shared.http.paging import Page, Paging
 from shared.http.problems import Problem
+from services.intake.adapters.participants import ORDER
 from services.intake.domain.branches import rules_for
+from services.intake.domain.names import folded
 from services.intake.domain.participants import Language, MenteeApplication, MentorApplication
 from services.intake.entrypoints.schemas import (MenteeIn, MentorIn, ParticipantOut, PersonIn, ReminderConsentIn,
                                                  TrainingModuleIn, WithdrawalIn)
@@ -64,10 +67,16 @@ async def record_training(request: Request, branch: Branch, mentor_id: str, body
     return _out(await _intake(request).record_training(branch, mentor_id, body.module, body.completed_on))
 
 
-@router.get("/participants", summary="Participants of the branch")
-async def list_participants(request: Request, branch: Branch, role: Literal["mentee", "mentor"] | None = None,
-                            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ParticipantOut]:
-    return [_out(d) for d in await _intake(request).participants.list(branch, role, limit)]
+@router.get("/participants", summary="Participants of the branch, newest registration first")
+async def list_participants(
+        request: Request, branch: Branch, paging: Paging, role: Literal["mentee", "mentor"] | None = None,
+        status: Literal["registered", "withdrawn", "erased"] | None = None,
+        name: Annotated[str | None, Query(min_length=1, max_length=100, description=(
+            "Start of the first name, the last name or any word of them; case and accents do not matter"))] = None,
+) -> Page[ParticipantOut]:
+    documents, next_key = await _intake(request).participants.list(
+        branch, paging.after(ORDER), paging.limit, role=role, status=status, name_prefix=folded(name or "") or None)
+    return paging.page([_out(d) for d in documents], next_key, ORDER)
 
 
 @router.get("/participants/{participant_id}", summary="One participant")

@@ -7,14 +7,21 @@ stub (id and status), which refuses every later event about them.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 
 from shared.messaging.idempotency import apply_once
+from shared.paging import Key, Order, find_page
 
 COLLECTION = "pool"
-INDEXES = [IndexModel([("branch", ASCENDING), ("role", ASCENDING), ("status", ASCENDING)])]
+# Longest known first (ISO days sort as text); the id breaks ties.
+ORDER = Order("pool", ("registered_on",))
+INDEXES = [IndexModel([("branch", ASCENDING), ("role", ASCENDING), ("status", ASCENDING)]),
+           IndexModel([("branch", ASCENDING), ("registered_on", ASCENDING), ("_id", ASCENDING)]),
+           IndexModel([("branch", ASCENDING), ("role", ASCENDING), ("status", ASCENDING),
+                       ("registered_on", ASCENDING), ("_id", ASCENDING)])]
 NOT_ERASED = {"status": {"$ne": "erased"}}
 ATTRIBUTES = ("branch", "languages", "sectors", "experience", "postcode_area", "availability",
               "support_wanted", "support_offered", "registered_on", "max_active_duos", "trained")
@@ -52,8 +59,14 @@ class PoolView:
         return await self.collection.find({"branch": branch, "role": "mentor", "status": "active",
                                            "languages": {"$exists": True}}).to_list()
 
-    async def list(self, branch: str, role: str | None, limit: int) -> list[dict[str, Any]]:
+    async def list(self, branch: str, after: Key | None, limit: int, *, role: str | None = None,
+                   status: str | None = None, trained: bool | None = None,
+                   registered_by: date | None = None) -> tuple[list[dict[str, Any]], Key | None]:
+        """A page of the branch's pool; `registered_by`: known since that day or earlier."""
         query: dict[str, Any] = {"branch": branch}
-        if role:
-            query["role"] = role
-        return await self.collection.find(query, {"applied_events": 0}).sort("_id", 1).limit(limit).to_list()
+        for name, value in (("role", role), ("status", status), ("trained", trained)):
+            if value is not None:
+                query[name] = value
+        if registered_by is not None:
+            query["registered_on"] = {"$lte": registered_by.isoformat()}
+        return await find_page(self.collection, query, ORDER, after, limit, {"applied_events": 0})

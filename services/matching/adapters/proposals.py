@@ -7,10 +7,14 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from shared.events import Envelope
 from shared.messaging.idempotency import apply_once
+from shared.paging import Key, Order, find_page
 from shared.storage import change_with_events, insert_with_events
 
 COLLECTION = "proposals"
-INDEXES = [IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)])]
+# Newest first; the id breaks ties.
+ORDER = Order("proposals", ("created_at",), descending=True)
+INDEXES = [IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
+           IndexModel([("branch", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])]
 OPEN = ("proposed", "formed")
 
 
@@ -37,12 +41,12 @@ class ProposalRepository:
                                           {"mentee_id": 1, "mentor_id": 1}).to_list()
         return {(d["mentee_id"], d["mentor_id"]) for d in docs}
 
-    async def list(self, branch: str, status: str | None, limit: int) -> list[dict[str, Any]]:
+    async def list(self, branch: str, after: Key | None, limit: int,
+                   status: str | None = None) -> tuple[list[dict[str, Any]], Key | None]:
         query: dict[str, Any] = {"branch": branch}
         if status:
             query["status"] = status
-        return await self.collection.find(query, {"outbox": 0, "applied_events": 0}).sort(
-            "created_at", -1).limit(limit).to_list()
+        return await find_page(self.collection, query, ORDER, after, limit, {"outbox": 0, "applied_events": 0})
 
     async def mark_ended(self, duo_id: str, event_id: str, ended: dict[str, Any]) -> bool:
         return await apply_once(self.collection, duo_id, event_id, {"$set": {"status": "ended", **ended}},

@@ -26,6 +26,8 @@ ALL_DECLINED = "all_declined"
 NO_SHARED_LANGUAGE = "no_shared_language"
 NO_SHARED_SLOT = "no_shared_slot"
 BELOW_MINIMUM = "below_minimum"
+REASON_CODES = (NO_TRAINED_MENTOR, READY_FOR_ROUND, SUITABLE_MENTORS_BUSY, ALL_DECLINED, NO_SHARED_LANGUAGE,
+                NO_SHARED_SLOT, BELOW_MINIMUM)
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,20 @@ from pydantic import BaseModel, Field
 
 from shared.http.auth import Branch
 from shared.http.models import RequestBody
+from shared.http.paging import Page, Paging
 from shared.http.problems import conflict
+from shared.paging import Order, slice_page
+from services.matching.adapters.pool import ORDER as POOL
+from services.matching.adapters.proposals import ORDER as PROPOSALS
 from services.matching.adapters.round_lease import RoundBusy
+from services.matching.domain.waiting import REASON_CODES, Waiting
 from services.matching.use_cases import Matching
 
 router = APIRouter(prefix="/branches/{branch}", tags=["matching"])
 ProposalStatus = Literal["proposed", "formed", "declined", "ended"]
+PoolStatus = Literal["waiting", "active", "withdrawn", "done"]
+ReasonCode = Literal[REASON_CODES]  # type: ignore[valid-type]
+REPORT = Order("matching-report", ("waiting_since",))
 
 
 class ProposalOut(BaseModel):
@@ -44,6 +52,7 @@ class PoolEntryOut(BaseModel):
     role: str
     status: str
     trained: bool | None = None
+    registered_on: date
 
 
 class WaitingOut(BaseModel):
@@ -61,8 +70,11 @@ class MatchingReportOut(BaseModel):
     branch: str
     on: date
     minimum_score: float
-    waiting: list[WaitingOut] = Field(description="Mentees with no open proposal or duo, longest wait first")
-    by_reason: dict[str, int]
+    waiting: list[WaitingOut] = Field(description="Mentees with no open proposal or duo, longest wait first "
+                                                  "(one page of them)")
+    by_reason: dict[str, int] = Field(description="How many wait for each reason, over the whole branch")
+    next: str | None = Field(description="Path and query of the report's next page of waiting mentees; "
+                                         "null on the last page")
 
 
 def _matching(request: Request) -> Matching:
@@ -101,9 +113,10 @@ async def place(request: Request, branch: Branch, mentee_id: str) -> ProposalOut
 
 
 @router.get("/proposals", summary="Proposals and duos of the branch, newest first")
-async def list_proposals(request: Request, branch: Branch, status: ProposalStatus | None = None,
-                         limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ProposalOut]:
-    return [_out(d) for d in await _matching(request).proposals.list(branch, status, limit)]
+async def list_proposals(request: Request, branch: Branch, paging: Paging,
+                         status: ProposalStatus | None = None) -> Page[ProposalOut]:
+    documents, next_key = await _matching(request).proposals.list(branch, paging.after(PROPOSALS), paging.limit, status)
+    return paging.page([_out(d) for d in documents], next_key, PROPOSALS)
 
 
 @router.get("/proposals/{duo_id}", summary="One proposal with its score and reasons")
@@ -121,19 +134,36 @@ async def decline(request: Request, branch: Branch, duo_id: str) -> ProposalOut:
     return _out(await _matching(request).decline(branch, duo_id))
 
 
-@router.get("/pool", summary="Who matching knows in the branch (ids and status only)")
-async def pool(request: Request, branch: Branch, role: Literal["mentee", "mentor"] | None = None,
-               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[PoolEntryOut]:
-    return [PoolEntryOut(participant_id=d["_id"], role=d.get("role", "unknown"), status=d.get("status", "unknown"),
-                         trained=d.get("trained")) for d in await _matching(request).pool.list(branch, role, limit)]
+@router.get("/pool", summary="Who matching knows in the branch (ids and status only), longest known first")
+async def pool(request: Request, branch: Branch, paging: Paging, role: Literal["mentee", "mentor"] | None = None,
+               status: PoolStatus | None = None, trained: bool | None = None,
+               waiting_since: Annotated[date | None, Query(description=(
+                   "Only those known to matching since this day or earlier (a mentee's registration day)"))] = None,
+               ) -> Page[PoolEntryOut]:
+    documents, next_key = await _matching(request).pool.list(
+        branch, paging.after(POOL), paging.limit, role=role, status=status, trained=trained,
+        registered_by=waiting_since)
+    return paging.page([PoolEntryOut(participant_id=d["_id"], role=d.get("role", "unknown"),
+                                     status=d.get("status", "unknown"), trained=d.get("trained"),
+                                     registered_on=d["registered_on"]) for d in documents], next_key, POOL)
+
+
+def _report_key(line: Waiting) -> tuple[str, str]:
+    return line.waiting_since.isoformat(), line.mentee_id
 
 
 @router.get("/matching-report", summary="Who waits for a mentor, since when, and why no proposal yet")
-async def matching_report(request: Request, branch: Branch) -> MatchingReportOut:
+async def matching_report(request: Request, branch: Branch, paging: Paging,
+                          reason: Annotated[ReasonCode | None, Query(description="Only those waiting for this reason")]
+                          = None) -> MatchingReportOut:
     matching = _matching(request)
     waiting = await matching.waiting(branch)
     by_reason: dict[str, int] = {}
     for line in waiting:
         by_reason[line.reason_code] = by_reason.get(line.reason_code, 0) + 1
+    # The report is computed whole (each line needs the whole pool), then paged in its own order.
+    lines, next_key = slice_page([w for w in waiting if reason in (None, w.reason_code)], _report_key,
+                                 paging.after(REPORT), paging.limit)
+    page = paging.page([WaitingOut(**vars(line)) for line in lines], next_key, REPORT)
     return MatchingReportOut(branch=branch, on=matching.today(), minimum_score=matching.minimum_score,
-                             waiting=[WaitingOut(**vars(line)) for line in waiting], by_reason=by_reason)
+                             waiting=page.items, by_reason=by_reason, next=page.next)

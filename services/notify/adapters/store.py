@@ -15,11 +15,18 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import Envelope
 from shared.messaging import outbox
+from shared.paging import Key, Order, find_page
 
 CONTACTS = "contacts"
 NOTIFICATIONS = "notifications"
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
-INDEXES = {CONTACTS: [], NOTIFICATIONS: [IndexModel([("branch", ASCENDING), ("created_at", DESCENDING)]),
+STATUSES = (PENDING, SENDING, SENT, FAILED, SKIPPED)
+# Newest first; the id breaks ties.
+ORDER = Order("notifications", ("created_at",), descending=True)
+INDEXES = {CONTACTS: [], NOTIFICATIONS: [IndexModel([("branch", ASCENDING), ("created_at", DESCENDING),
+                                                     ("_id", DESCENDING)]),
+                                         IndexModel([("branch", ASCENDING), ("status", ASCENDING),
+                                                     ("created_at", DESCENDING), ("_id", DESCENDING)]),
                                          IndexModel([("recipient_id", ASCENDING)]),
                                          IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)])]}
 
@@ -94,9 +101,13 @@ class NotifyStore:
         await self.notifications.update_many({"recipient_id": recipient_id, "status": PENDING},
                                              {"$set": {"next_attempt_at": now}})
 
-    async def list(self, branch: str, limit: int) -> list[dict[str, Any]]:
-        cursor = self.notifications.find({"branch": branch}, {"outbox": 0}).sort("created_at", -1).limit(limit)
-        return await cursor.to_list()
+    async def list(self, branch: str, after: Key | None, limit: int, *, status: str | None = None,
+                   template: str | None = None, duo_id: str | None = None) -> tuple[list[dict[str, Any]], Key | None]:
+        query: dict[str, Any] = {"branch": branch}
+        for name, value in (("status", status), ("template", template), ("duo_id", duo_id)):
+            if value is not None:
+                query[name] = value
+        return await find_page(self.notifications, query, ORDER, after, limit, {"outbox": 0})
 
     async def get(self, branch: str, notification_id: str) -> dict[str, Any] | None:
         return await self.notifications.find_one({"_id": notification_id, "branch": branch}, {"outbox": 0})

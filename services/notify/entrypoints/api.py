@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from shared.http.auth import Branch
+from shared.http.paging import Page, Paging
 from shared.rules import NotFound
+from services.notify.adapters.store import ORDER, STATUSES
 
 router = APIRouter(prefix="/branches/{branch}/notifications", tags=["notifications"])
 
@@ -34,9 +36,14 @@ def _out(doc: dict) -> NotificationOut:
 
 
 @router.get("", summary="Notifications of the branch, newest first")
-async def list_notifications(request: Request, branch: Branch,
-                             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[NotificationOut]:
-    return [_out(d) for d in await request.app.state.store.list(branch, limit)]
+async def list_notifications(request: Request, branch: Branch, paging: Paging,
+                             status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+                             template: Annotated[str | None, Query(max_length=100, description=(
+                                 "Only this message, e.g. duo-formed"))] = None,
+                             duo_id: Annotated[str | None, Query(max_length=100)] = None) -> Page[NotificationOut]:
+    documents, next_key = await request.app.state.store.list(branch, paging.after(ORDER), paging.limit,
+                                                             status=status, template=template, duo_id=duo_id)
+    return paging.page([_out(d) for d in documents], next_key, ORDER)
 
 
 @router.get("/{notification_id}", summary="One notification and its delivery state")

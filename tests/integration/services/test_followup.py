@@ -77,7 +77,7 @@ async def test_duo_formed_starts_an_active_duo_of_six_months_once(followup):
     await followup.feed.send(formed, formed)  # delivered twice, as at-least-once allows
     await followup.feed.settled("followup")
 
-    duos = (await followup.get(f"/branches/{BRANCH}/duos")).json()
+    duos = (await followup.get(f"/branches/{BRANCH}/duos")).json()["items"]
     assert [d["duo_id"] for d in duos] == [formed.subject]
     duo = duos[0]
     assert duo["status"] == "active" and duo["mentee_id"] == followup.mentee_id
@@ -215,6 +215,11 @@ async def test_a_duo_without_a_session_for_fifteen_days_is_flagged_once(followup
     flagged = await _duo(followup, duo["duo_id"])
     assert flagged["at_risk"] is True and flagged["days_without_session"] == 15
     assert (await _duo(followup, quiet["duo_id"]))["at_risk"] is False
+    # The coordinator's list of duos at risk, and its complement, page by page
+    at_risk = (await followup.get(f"/branches/{BRANCH}/duos", params={"at_risk": "true", "status": "active"})).json()
+    assert [d["duo_id"] for d in at_risk["items"]] == [duo["duo_id"]] and at_risk["next"] is None
+    calm = (await followup.get(f"/branches/{BRANCH}/duos", params={"at_risk": "false", "limit": 1})).json()
+    assert [d["duo_id"] for d in calm["items"]] == [quiet["duo_id"]] and calm["next"] is None
 
     # End the duo: its duo-ended comes after any duo-at-risk of it on the same partition, so reading up to
     # it shows every at-risk alert it ever had.

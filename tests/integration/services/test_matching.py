@@ -120,11 +120,19 @@ async def test_intake_events_build_the_pool_and_a_round_proposes_the_best_traine
     await feed_pool(matching)
     ids = matching.ids
 
-    pool = {p["participant_id"]: p for p in (await matching.get(f"/branches/{BRANCH}/pool")).json()}
+    pool = {p["participant_id"]: p for p in (await matching.get(f"/branches/{BRANCH}/pool")).json()["items"]}
     assert set(pool) == set(ids.values())
     assert {pool[ids[m]]["status"] for m in ("mentee_a", "mentee_b")} == {"waiting"}
     assert {name: pool[ids[name]]["trained"] for name in ("logistics", "junior", "it", "untrained")} == {
         "logistics": True, "junior": True, "it": True, "untrained": False}
+    # Filters: mentees waiting since 10 days ago or earlier (every mentor registered 40 days ago)
+    since = (TODAY - timedelta(days=10)).isoformat()
+    waiting = (await matching.get(f"/branches/{BRANCH}/pool", params={"status": "waiting", "waiting_since": since}))
+    assert {p["participant_id"] for p in waiting.json()["items"]} == {ids["mentee_a"], ids["mentee_b"]}
+    earlier = {"role": "mentee", "waiting_since": (TODAY - timedelta(days=11)).isoformat()}
+    assert (await matching.get(f"/branches/{BRANCH}/pool", params=earlier)).json()["items"] == []
+    trained = (await matching.get(f"/branches/{BRANCH}/pool", params={"trained": "false"})).json()["items"]
+    assert [p["participant_id"] for p in trained] == [ids["untrained"]]
 
     proposals = await run_round(matching)
     assert pairs(proposals) == {(ids["mentee_a"], ids["logistics"]), (ids["mentee_b"], ids["it"])}
@@ -180,15 +188,15 @@ async def test_a_redelivered_registration_leaves_one_pool_entry_and_one_proposal
     await matching.feed.send(sent["mentee_a"], sent["mentee_a"], sent["logistics"])  # at-least-once delivery
     await matching.feed.settled("matching")
 
-    mentees = (await matching.get(f"/branches/{BRANCH}/pool", params={"role": "mentee"})).json()
+    mentees = (await matching.get(f"/branches/{BRANCH}/pool", params={"role": "mentee"})).json()["items"]
     assert sorted(p["participant_id"] for p in mentees) == sorted([ids["mentee_a"], ids["mentee_b"]])
-    mentors = (await matching.get(f"/branches/{BRANCH}/pool", params={"role": "mentor"})).json()
+    mentors = (await matching.get(f"/branches/{BRANCH}/pool", params={"role": "mentor"})).json()["items"]
     assert next(p for p in mentors if p["participant_id"] == ids["logistics"])["trained"] is True, \
         "a redelivered registration undid the training"
 
     proposals = await run_round(matching)
     assert [p["mentee_id"] for p in proposals].count(ids["mentee_a"]) == 1
-    listed = (await matching.get(f"/branches/{BRANCH}/proposals")).json()
+    listed = (await matching.get(f"/branches/{BRANCH}/proposals")).json()["items"]
     assert [p["mentee_id"] for p in listed].count(ids["mentee_a"]) == 1
 
 
@@ -213,7 +221,13 @@ async def test_the_matching_report_says_who_waits_since_when_and_why(matching):
     assert ids["logistics"] in waiting[ids["mentee_a"]]["reason"]
     assert waiting[mentee_c]["reason_code"] == "no_shared_language"
     assert "Tigrinya" in waiting[mentee_c]["reason"] and waiting[mentee_c]["suitable_mentors"] == 0
-    assert report["by_reason"] == {"ready_for_round": 2, "no_shared_language": 1}
+    assert report["by_reason"] == {"ready_for_round": 2, "no_shared_language": 1} and report["next"] is None
+    # One reason at a time, a page at a time: the counts stay the branch's
+    ready = (await matching.get(url, params={"reason": "ready_for_round", "limit": 1})).json()
+    assert len(ready["waiting"]) == 1 and ready["by_reason"] == report["by_reason"]
+    rest = (await matching.get(ready["next"])).json()
+    assert {ready["waiting"][0]["mentee_id"], rest["waiting"][0]["mentee_id"]} == {ids["mentee_a"], ids["mentee_b"]}
+    assert rest["next"] is None
 
     # Once proposed, A and B no longer wait; after A's proposal is declined, A waits again, for
     # the second-best mentor, while the best one stays out of A's count.
@@ -278,7 +292,7 @@ async def test_accepting_forms_the_duo_once(matching, kafka_bootstrap):
     r = await matching.post(f"/branches/{BRANCH}/proposals/{proposal['duo_id']}/decline")
     assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "proposal.not_open"
     # Only one duo-formed went out: the refused requests published nothing (bounded by a later event).
-    other = {p["mentee_id"]: p for p in (await matching.get(f"/branches/{BRANCH}/proposals")).json()}[ids["mentee_b"]]
+    other = {p["mentee_id"]: p for p in (await matching.get(f"/branches/{BRANCH}/proposals")).json()["items"]}[ids["mentee_b"]]
     assert (await matching.post(f"/branches/{BRANCH}/proposals/{other['duo_id']}/decline")).status_code == 200
     events = await duo_events(matching, kafka_bootstrap, lambda es: bool(of_type(es, "proposal-declined")))
     assert len(of_type(events, "duo-formed")) == 1 and len(of_type(events, "proposal-declined")) == 1
@@ -293,7 +307,7 @@ async def test_a_withdrawn_mentee_is_left_out_of_the_next_round(matching):
                                                             withdrawn_on=TODAY), ids["mentee_a"]))
     await matching.feed.settled("matching")
 
-    pool = {p["participant_id"]: p for p in (await matching.get(f"/branches/{BRANCH}/pool")).json()}
+    pool = {p["participant_id"]: p for p in (await matching.get(f"/branches/{BRANCH}/pool")).json()["items"]}
     assert pool[ids["mentee_a"]]["status"] == "withdrawn"
     assert pairs(await run_round(matching)) == {(ids["mentee_b"], ids["it"])}
 
@@ -317,7 +331,7 @@ async def test_a_mentee_whose_duo_ended_returns_to_the_next_round_when_the_end_s
 
     await matching.feed.send(ended("mentee_a", True), ended("mentee_b", False))
     await matching.feed.settled("matching")
-    listed = {p["duo_id"]: p["status"] for p in (await matching.get(f"/branches/{BRANCH}/proposals")).json()}
+    listed = {p["duo_id"]: p["status"] for p in (await matching.get(f"/branches/{BRANCH}/proposals")).json()["items"]}
     assert {listed[d["duo_id"]] for d in duos.values()} == {"ended"}
 
     # A waits again and gets the best mentor, free again; B's path ended with the duo.
@@ -362,7 +376,7 @@ async def test_concurrent_rounds_for_one_branch_never_propose_a_mentee_twice(mat
     proposed = [p["mentee_id"] for r in responses if r.status_code == 201 for p in r.json()["proposals"]]
     assert sorted(proposed) == sorted([ids["mentee_a"], ids["mentee_b"]])
     stored = [p["mentee_id"] for p in (await matching.get(f"/branches/{BRANCH}/proposals",
-                                                          params={"status": "proposed"})).json()]
+                                                          params={"status": "proposed"})).json()["items"]]
     assert sorted(stored) == sorted(proposed)
 
 
@@ -371,4 +385,4 @@ async def test_another_branch_cannot_run_or_read_brussels_matching(matching):
     r = await matching.post(f"/branches/{BRANCH}/proposal-rounds", headers=antwerp)
     assert r.status_code == 403 and r.json()["type"].endswith("/forbidden")
     assert (await matching.get(f"/branches/{BRANCH}/pool", headers={"Authorization": "Bearer nope"})).status_code == 401
-    assert (await matching.get(f"/branches/{BRANCH}/proposals")).json() == []
+    assert (await matching.get(f"/branches/{BRANCH}/proposals")).json()["items"] == []

@@ -112,9 +112,16 @@ async def test_duo_formed_sends_one_email_to_each_participant_and_publishes_it(n
         assert e.data["channel"] == "email" and e.subject == e.data["notification_id"]
         assert e.correlation_id == formed.correlation_id and e.branch == BRANCH
 
-    listed = (await notify.get(f"/branches/{BRANCH}/notifications")).json()
+    listed = (await notify.get(f"/branches/{BRANCH}/notifications")).json()["items"]
     assert sorted((n["recipient_id"], n["status"], n["duo_id"]) for n in listed) == sorted(
         [(notify.people["mentee"][0], "sent", formed.subject), (notify.people["mentor"][0], "sent", formed.subject)])
+    url = f"/branches/{BRANCH}/notifications"
+    assert len((await notify.get(url, params={"status": "sent", "duo_id": formed.subject})).json()["items"]) == 2
+    assert (await notify.get(url, params={"status": "failed"})).json()["items"] == []
+    first = (await notify.get(url, params={"template": "duo-formed", "limit": 1})).json()
+    second = (await notify.get(first["next"])).json()
+    assert {first["items"][0]["recipient_id"], second["items"][0]["recipient_id"]} == {
+        notify.people["mentee"][0], notify.people["mentor"][0]} and second["next"] is None
 
 
 async def test_a_redelivered_duo_formed_sends_no_second_email(notify, kafka_bootstrap):
@@ -128,7 +135,7 @@ async def test_a_redelivered_duo_formed_sends_no_second_email(notify, kafka_boot
     await notify.feed.settled("notify")
     for role in ("mentee", "mentor"):
         assert len(notify.sink.messages(to=notify.people[role][2])) == 1, f"the {role} got a second e-mail"
-    assert len((await notify.get(f"/branches/{BRANCH}/notifications")).json()) == 2
+    assert len((await notify.get(f"/branches/{BRANCH}/notifications")).json()["items"]) == 2
 
     # A new duo-formed (another event) does send again: the check above could have failed.
     await notify.feed.send(duo_formed(notify))
@@ -168,7 +175,7 @@ async def test_a_contact_that_arrives_after_its_duo_formed_still_gets_its_mail(n
     await notify.feed.send(formed)
     await mails_to(notify, "mentor")
     await asyncio.sleep(5)  # the scenario: the mentee's contact comes 5 s after the duo-formed
-    waiting = [n for n in (await notify.get(f"/branches/{BRANCH}/notifications")).json()
+    waiting = [n for n in (await notify.get(f"/branches/{BRANCH}/notifications")).json()["items"]
                if n["recipient_id"] == notify.people["mentee"][0]]
     # Still waiting for the contact: neither given up nor sent (a process may hold it for a moment to look).
     assert [n["status"] for n in waiting] in (["pending"], ["sending"])

@@ -18,8 +18,16 @@ def settings(**changes) -> ConsoleSettings:
                            notify_url="http://notify", **changes)
 
 
+LISTS = re.compile(r"/branches/[^/]+/(participants|pool|proposals|duos|notifications)$")
+
+
+def empty(request: httpx.Request) -> httpx.Response:
+    """Every API answers with nothing: an empty page for a list route, an empty list otherwise."""
+    return httpx.Response(200, json={"items": [], "next": None} if LISTS.search(request.url.path) else [])
+
+
 @asynccontextmanager
-async def console(handler=lambda request: httpx.Response(200, json=[]), **changes):
+async def console(handler=empty, **changes):
     app = build_app(settings(**changes), transport=httpx.MockTransport(handler))
     async with app.router.lifespan_context(app):
         base = "https://console" if changes.get("environment") == "production" else "http://console"
@@ -124,3 +132,26 @@ async def test_the_language_follows_the_browser_then_the_persons_choice():
         csrf = await signed_in(http)
         await http.post("/language", data={"csrf": csrf, "lang": "en", "back": "//evil.example"})
         assert '<html lang="en">' in (await http.get("/sign-in", headers={"accept-language": "nl"})).text
+
+
+async def test_people_search_is_intakes_and_a_list_with_a_next_page_makes_the_dashboard_say_at_least():
+    asked = []
+
+    def apis(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url)
+        if request.url.path.endswith("/participants"):
+            person = {"participant_id": "p1", "first_name": "Zoë", "role": "mentee", "status": "registered",
+                      "registered_on": "2026-03-01", "branch": "brussels", "training_modules": [], "trained": False,
+                      "reminders": True}
+            return httpx.Response(200, json={"items": [person], "next": "/branches/brussels/participants?cursor=x"})
+        return empty(request)
+    async with console(apis) as http:
+        await signed_in(http)
+        r = await http.get("/branches/brussels/people", params={"q": " zoe ", "status": "registered"},
+                           headers={"accept-language": "en"})
+        assert r.status_code == 200 and "Zoë" in r.text
+        search = next(u for u in asked if u.path.endswith("/participants"))
+        assert search.params["name"] == "zoe" and search.params["status"] == "registered"
+        assert "role" not in search.params
+        r = await http.get("/branches/brussels/", headers={"accept-language": "en"})
+        assert r.status_code == 200 and "at least" in r.text
