@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from shared import branch_directory
+from shared.branch_directory import BranchDirectory
 from shared.clock import Clock, shifted_today
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
@@ -24,7 +26,7 @@ def build_runtime(settings: MatchingSettings | None = None) -> ServiceRuntime:
                           outbox_collections=[proposal_store.COLLECTION, ROUNDS],
                           collections={pool_store.COLLECTION: pool_store.INDEXES,
                                        proposal_store.COLLECTION: proposal_store.INDEXES,
-                                       round_lease.COLLECTION: [], ROUNDS: []})
+                                       round_lease.COLLECTION: [], ROUNDS: [], branch_directory.COLLECTION: []})
 
 
 def build_app(settings: MatchingSettings | None = None, today: Clock | None = None) -> FastAPI:
@@ -33,9 +35,10 @@ def build_app(settings: MatchingSettings | None = None, today: Clock | None = No
     runtime = build_runtime(settings)
     pool, proposals = PoolView(runtime.db), ProposalRepository(runtime.db)
     PoolKeeper(pool, proposals).subscribe(runtime.consumer)
+    branches = BranchDirectory(runtime.db)
+    branches.subscribe(runtime.consumer)
     app = create_app(runtime, [api.router], title="DUO matching",
                      description="Keeps each branch's pool and proposes duos, with scores and reasons in words.")
     app.state.matching = Matching(pool, proposals, RoundLeases(runtime.db, settings.round_lease_seconds),
-                                  RoundRecords(runtime.db),
-                                  settings.minimum_score, settings.branch_weights, today)
+                                  RoundRecords(runtime.db), branches, settings.minimum_score, today)
     return app

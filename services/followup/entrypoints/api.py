@@ -96,8 +96,10 @@ def _period(period_start: date | None, period_end: date | None, today: date) -> 
 @router.get("/figures", summary="The branch's programme figures for a period, with their definitions")
 async def branch_figures(request: Request, branch: Branch, period_start: date | None = None,
                          period_end: date | None = None) -> dict[str, Any]:
-    start, end = _period(period_start, period_end, _followup(request).today())
-    return (await _followup(request).figures(branch, start, end)).as_dict()
+    followup = _followup(request)
+    start, end = _period(period_start, period_end, followup.today())
+    return {**(await followup.figures(branch, start, end)).as_dict(),
+            "rules_in_force": await followup.rules_in_force(branch, start, end)}
 
 
 @national.get("/figures", summary="Figures across every branch (national staff only)")
