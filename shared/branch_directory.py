@@ -44,7 +44,12 @@ class BranchDirectory:
         return dict(version.rules) if version else None
 
     async def versions(self, branch: str) -> list[RuleVersion]:
-        return versions_of(await self.collection.find_one({"_id": branch}))
+        return (await self.known(branch))[1]
+
+    async def known(self, branch: str) -> tuple[str, list[RuleVersion]]:
+        """The branch's status and every version heard of (none for a branch not heard of)."""
+        document = await self.collection.find_one({"_id": branch})
+        return (document or {}).get("status", "open"), versions_of(document)
 
     async def all_rules_on(self, day: date) -> dict[str, dict[str, Any]]:
         """Every known branch's rules in force on `day`."""

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from shared import branch_directory
 from shared.branch_directory import BranchDirectory
 from shared.clock import Clock, shifted_today
+from shared.http import branch_rules
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
 from services.followup.adapters import duos, participant_facts
@@ -49,7 +50,8 @@ def build_app(settings: FollowupSettings | None = None, today: Clock | None = No
     branches.subscribe(runtime.consumer)
     runtime.every("at-risk-scan", settings.at_risk_scan_seconds, followup.scan_at_risk)
     runtime.every("reminder-scan", settings.reminder_scan_seconds, followup.scan_reminders)
-    app = create_app(runtime, [api.router, api.national], title="DUO followup",
+    app = create_app(runtime, [api.router, api.national, branch_rules.router(branches, today)],
+                     title="DUO followup",
                      description="Follows each duo's six months: sessions, check-ins, risk, ending, outcomes, figures.")
     app.state.followup = followup
     return app

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from shared import branch_directory
 from shared.branch_directory import BranchDirectory
 from shared.clock import Clock, shifted_today
+from shared.http import branch_rules
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
 from services.matching.adapters import pool as pool_store, proposals as proposal_store, round_lease
@@ -37,7 +38,7 @@ def build_app(settings: MatchingSettings | None = None, today: Clock | None = No
     PoolKeeper(pool, proposals).subscribe(runtime.consumer)
     branches = BranchDirectory(runtime.db)
     branches.subscribe(runtime.consumer)
-    app = create_app(runtime, [api.router], title="DUO matching",
+    app = create_app(runtime, [api.router, branch_rules.router(branches, today)], title="DUO matching",
                      description="Keeps each branch's pool and proposes duos, with scores and reasons in words.")
     app.state.matching = Matching(pool, proposals, RoundLeases(runtime.db, settings.round_lease_seconds),
                                   RoundRecords(runtime.db), branches, settings.minimum_score, today)

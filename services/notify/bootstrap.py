@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from shared import branch_directory
 from shared.branch_directory import BranchDirectory
 from shared.clock import Now, utc_now
+from shared.http import branch_rules
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
 from services.notify.adapters.mailer import SmtpMailer
@@ -47,7 +48,8 @@ def build_app(settings: NotifySettings | None = None, now: Now = utc_now) -> Fas
     Notifier(notifications, store, links).subscribe(runtime.consumer)
     branches.subscribe(runtime.consumer)
     runtime.every("deliver-notifications", settings.delivery_poll_seconds, notifications.deliver_due)
-    app = create_app(runtime, [api.router], title="DUO notify",
+    app = create_app(runtime, [api.router, branch_rules.router(branches, lambda: now().date())],
+                     title="DUO notify",
                      description="Tells participants and coordinators what the programme needs them to know, "
                                  "in their language, and records every delivery.")
     app.state.store, app.state.notifications = store, notifications

@@ -11,7 +11,8 @@ from shared.http.auth import Branch, Caller, CurrentCaller
 from shared.http.problems import Problem
 from services.intake.branch_use_cases import Branches
 from services.intake.domain import branches as domain
-from services.intake.entrypoints.schemas import BranchOpeningIn, BranchOut, BranchRulesChangeIn, RuleVersionOut
+from shared.http.branch_rules import RuleVersionOut
+from services.intake.entrypoints.schemas import BranchOpeningIn, BranchOut, BranchRulesChangeIn
 
 router = APIRouter(prefix="/branches/{branch}", tags=["branches"])
 national = APIRouter(tags=["branches"])
@@ -29,12 +30,8 @@ def _national(caller: Caller) -> None:
 def _out(branch: domain.Branch, today: date) -> BranchOut:
     current = in_force(branch.versions, today)
     return BranchOut(branch=branch.branch, status=branch.status, opened_on=branch.opened_on,
-                     closed_on=branch.closed_on, rules_in_force=_version(current) if current else None,
-                     rule_versions=[_version(v) for v in branch.versions])
-
-
-def _version(version) -> RuleVersionOut:
-    return RuleVersionOut(version=version.version, effective_from=version.effective_from, rules=version.rules)
+                     closed_on=branch.closed_on, rules_in_force=RuleVersionOut.of(current) if current else None,
+                     rule_versions=[RuleVersionOut.of(v) for v in branch.versions])
 
 
 @router.post("/opening", status_code=status.HTTP_201_CREATED,

@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
-from shared.events.branches import Age, AtRiskDays, BranchRuleSet, MaxActiveDuos, TrainingModule, Weight
+from shared.events.branches import Age, AtRiskDays, MaxActiveDuos, TrainingModule, Weight
 from shared.events.common import LanguageCode, LanguageLevel, Sector, Slot, SupportKind
+from shared.http.branch_rules import RuleVersionOut
 from shared.http.models import RequestBody
 
 Country = Literal["BE", "FR", "NL"]
@@ -126,12 +127,6 @@ class BranchRulesChangeIn(BranchRulesIn):
 
     def given(self) -> dict:
         return self.model_dump(exclude_none=True, exclude={"effective_from"})
-
-
-class RuleVersionOut(BaseModel):
-    version: int
-    effective_from: date
-    rules: BranchRuleSet
 
 
 class BranchOut(BaseModel):
