@@ -113,9 +113,10 @@ async def test_the_intake_apis_refusals_are_shown_next_to_the_fields_they_name()
         assert re.search(r'id="birth_date-error">Mentees are 18 to 33.<', r.text)
         assert re.search(r'id="employment_service_registered-error">Must be registered.<', r.text)
         assert 'value="Amina"' in r.text  # what was typed stays
-        body = sent[0].read().decode()
+        [registration] = [request for request in sent if request.method == "POST"]  # not the branch list's GET
+        body = registration.read().decode()
         assert '"availability":["mon-eve","wed-pm"]' in body and '"consent":true' in body
-        assert sent[0].headers["authorization"].startswith("Bearer ")
+        assert registration.headers["authorization"].startswith("Bearer ")
 
 
 async def test_the_language_follows_the_browser_then_the_persons_choice():
@@ -124,3 +125,16 @@ async def test_the_language_follows_the_browser_then_the_persons_choice():
         csrf = await signed_in(http)
         await http.post("/language", data={"csrf": csrf, "lang": "en", "back": "//evil.example"})
         assert '<html lang="en">' in (await http.get("/sign-in", headers={"accept-language": "nl"})).text
+
+
+async def test_the_branches_come_from_intake_so_a_branch_opened_there_can_be_chosen_at_once():
+    def intake(request):
+        if request.url.path == "/branches":
+            assert request.headers["authorization"].startswith("Bearer ")
+            return httpx.Response(200, json=[{"branch": "brussels"}, {"branch": "namur"}])
+        return httpx.Response(200, json=[])
+    async with console(intake) as http:
+        assert 'value="namur"' in (await http.get("/sign-in")).text
+        await signed_in(http, branches=("namur",))
+        r = await http.get("/", follow_redirects=False)
+        assert r.headers["location"] == "/branches/namur/"
