@@ -51,6 +51,9 @@ class BranchDirectory:
         document = await self.collection.find_one({"_id": branch})
         return (document or {}).get("status", "open"), versions_of(document)
 
+    async def all_versions(self) -> dict[str, list[RuleVersion]]:
+        return {d["_id"]: versions_of(d) async for d in self.collection.find({}, {VERSIONS: 1}).sort("_id", 1)}
+
     async def all_rules_on(self, day: date) -> dict[str, dict[str, Any]]:
         """Every known branch's rules in force on `day`."""
         found = {}

@@ -134,6 +134,10 @@ class FollowUp:
         they were made."""
         return [v.as_dict() for v in in_force_during(await self.branches.versions(branch), period_start, period_end)]
 
+    async def rules_in_force_everywhere(self, period_start: date, period_end: date) -> dict[str, list[dict[str, Any]]]:
+        return {branch: [v.as_dict() for v in in_force_during(versions, period_start, period_end)]
+                for branch, versions in (await self.branches.all_versions()).items()}
+
     async def get(self, branch: str, duo_id: str) -> Duo:
         return (await self._get(branch, duo_id))[0]
 

@@ -135,7 +135,7 @@ class Intake:
         tombstone = Tombstone("participant-contact-changed", participant_id, erased.correlation_id)
         await self.participants.change(
             document, {"$set": {"status": "erased", "erased_on": self.today().isoformat()},
-                       "$unset": {"personal": "", "profile": "", "training": ""}}, erased, tombstone)
+                       "$unset": {"personal": "", "profile": "", "training": "", "trained": ""}}, erased, tombstone)
 
     async def get(self, branch: str, participant_id: str) -> dict[str, Any]:
         document = await self.participants.get(branch, participant_id)

@@ -107,5 +107,7 @@ async def all_figures(request: Request, caller: CurrentCaller, period_start: dat
                       period_end: date | None = None) -> dict[str, Any]:
     if not caller.all_branches:
         raise Problem(403, "Forbidden", "Only national staff see the figures of every branch.", "forbidden")
-    start, end = _period(period_start, period_end, _followup(request).today())
-    return (await _followup(request).figures(None, start, end)).as_dict()
+    followup = _followup(request)
+    start, end = _period(period_start, period_end, followup.today())
+    return {**(await followup.figures(None, start, end)).as_dict(),
+            "rules_in_force": await followup.rules_in_force_everywhere(start, end)}

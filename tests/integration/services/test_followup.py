@@ -334,3 +334,5 @@ async def test_each_branch_flags_quiet_duos_after_its_own_at_risk_days_learned_f
     figures = (await followup.get(f"/branches/{BRANCH}/figures")).json()
     [version] = figures["rules_in_force"]
     assert version["version"] == 1 and version["rules"]["at_risk_after_days"] == 5
+    national = (await followup.get("/figures", headers=auth("national", ()))).json()
+    assert national["rules_in_force"] == {BRANCH: [version]}
