@@ -28,8 +28,7 @@ class BranchDirectory:
 
     async def on_rules(self, envelope: Envelope, changed: BranchOpened | BranchRulesChanged) -> None:
         entry = RuleVersion(changed.rules_version, changed.effective_from, changed.rules.model_dump(mode="json"))
-        # A version is added once even if its event came twice under two ids (a republished outbox entry keeps
-        # its id, but a version number is the branch's own key).
+        # Each version number is added once, even for a redelivery older than the event ids the document remembers.
         await apply_once(self.collection, envelope.branch, str(envelope.id),
                          {"$push": {VERSIONS: entry.as_dict()}, "$setOnInsert": {"status": "open"}},
                          extra_filter={f"{VERSIONS}.version": {"$ne": changed.rules_version}})

@@ -383,7 +383,8 @@ async def test_a_round_scores_with_the_branch_rules_in_force_learned_from_the_br
     later = new_envelope(BranchRulesChanged(rules_version=2, effective_from=TODAY + timedelta(days=1),
                                             rules={**initial_branches().branches[BRANCH], "max_active_duos": 2}),
                          branch=BRANCH, subject=BRANCH)
-    await matching.feed.send(branch_opened(BRANCH, matching_weights=sector_only), later)
+    opened = branch_opened(BRANCH, matching_weights=sector_only)
+    await matching.feed.send(opened, later, opened)  # a redelivery adds no version
     await feed_pool(matching)
     ids = matching.ids
 
