@@ -50,11 +50,16 @@ class ServiceRuntime:
         self.kafka_connected = asyncio.Event()
         self._connecting: asyncio.Task | None = None
         self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
+        self._at_start: list[tuple[str, Callable[[], Awaitable[object]]]] = []
         self._tasks: list[asyncio.Task] = []
 
     def every(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
         """Run `job` every `seconds` while the service runs; a failure is logged and retried next time."""
         self._periodic.append((name, seconds, job))
+
+    def at_start(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
+        """Run `job` once the collections exist and before the process serves (e.g. initial data)."""
+        self._at_start.append((name, job))
 
     def asyncapi(self) -> AsyncAPI:
         return AsyncAPI(self.broker, title=f"DUO {self.settings.service_name} events",
@@ -63,6 +68,8 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await self._prepare_database()
+        for name, job in self._at_start:
+            await _until_done(name, job)
         self._connecting = asyncio.create_task(self._connect(), name="connect-infrastructure")
         self._tasks = [asyncio.create_task(self._repeat(*job), name=job[0]) for job in self._periodic]
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from services.console.adapters.branch_list import BranchList
 from services.console.adapters.oidc import OidcClient
 from services.console.adapters.suite_api import ApiProblem, ServiceDown
 from services.console.entrypoints import dashboard, duos, figures, matching, notifications, people, registration, signin
@@ -38,6 +39,7 @@ def build_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBas
             app.state.http = http
             app.state.oidc = OidcClient(http, settings.oidc_issuer, settings.oidc_client_id,
                                         settings.oidc_client_secret, settings.oidc_redirect_url, settings.oidc_scopes)
+            app.state.branch_list = BranchList(http, settings.intake_url, settings, settings.branches)
             yield
 
     app = FastAPI(title="DUO console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
@@ -52,6 +54,13 @@ def build_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBas
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
+
+    @app.middleware("http")
+    async def known_branches(request: Request, call_next):
+        # Pages render synchronously: the branch list (intake's, cached briefly) is read before.
+        if not request.url.path.startswith(("/static", "/health", "/ready", "/metrics")):
+            request.state.known_branches = await app.state.branch_list.names()
+        return await call_next(request)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health.router({}))

@@ -14,7 +14,7 @@ class ConsoleSettings(WebSettings):
     followup_url: str = "http://127.0.0.1:8003"
     notify_url: str = "http://127.0.0.1:8004"
     api_timeout_seconds: float = Field(default=15.0, gt=0)
-    # Branches national staff see side by side (the programme's regions).
+    # The branches the console shows only while intake's branch list cannot be read (intake is the source).
     branches: list[str] = ["brussels", "antwerp", "ghent", "liege", "paris", "lille", "marseille", "lyon",
                            "amsterdam", "rotterdam"]
     session_secret: str = LOCAL_SESSION_SECRET

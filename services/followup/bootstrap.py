@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from shared import branch_directory
+from shared.branch_directory import BranchDirectory
 from shared.clock import Clock, shifted_today
+from shared.http import branch_rules
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
 from services.followup.adapters import duos, participant_facts
@@ -23,7 +26,8 @@ def build_runtime(settings: FollowupSettings | None = None) -> ServiceRuntime:
     return ServiceRuntime(settings or FollowupSettings(), publishes=PUBLISHES,
                           outbox_collections=[duos.COLLECTION],
                           collections={duos.COLLECTION: duos.INDEXES,
-                                       participant_facts.COLLECTION: participant_facts.INDEXES})
+                                       participant_facts.COLLECTION: participant_facts.INDEXES,
+                                       branch_directory.COLLECTION: []})
 
 
 def rules_from(settings: FollowupSettings) -> FollowupRules:
@@ -40,11 +44,14 @@ def build_app(settings: FollowupSettings | None = None, today: Clock | None = No
     runtime = build_runtime(settings)
     rules = rules_from(settings)
     duos, facts = DuoRepository(runtime.db), ParticipantFacts(runtime.db)
-    followup = FollowUp(duos, facts, rules, today)
+    branches = BranchDirectory(runtime.db)
+    followup = FollowUp(duos, facts, rules, branches, today)
     DuoStarter(followup, duos, facts).subscribe(runtime.consumer)
+    branches.subscribe(runtime.consumer)
     runtime.every("at-risk-scan", settings.at_risk_scan_seconds, followup.scan_at_risk)
     runtime.every("reminder-scan", settings.reminder_scan_seconds, followup.scan_reminders)
-    app = create_app(runtime, [api.router, api.national], title="DUO followup",
+    app = create_app(runtime, [api.router, api.national, branch_rules.router(branches, today)],
+                     title="DUO followup",
                      description="Follows each duo's six months: sessions, check-ins, risk, ending, outcomes, figures.")
     app.state.followup = followup
     return app

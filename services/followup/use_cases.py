@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
+from shared.branch_directory import BranchDirectory
+from shared.branch_rules import in_force_during
 from shared.clock import Clock, utc_today
 from shared.events import Envelope, new_envelope
 from shared.events.followup import (CheckInDue, CheckInRecorded, DuoAtRisk, DuoEnded, FirstMeetingUpcoming,
@@ -20,9 +23,24 @@ from services.followup.domain.rules import FollowupRules
 
 
 class FollowUp:
-    def __init__(self, duos: DuoRepository, facts: ParticipantFacts, rules: FollowupRules,
+    def __init__(self, duos: DuoRepository, facts: ParticipantFacts, rules: FollowupRules, branches: BranchDirectory,
                  today: Clock = utc_today) -> None:
-        self.duos, self.facts, self.rules, self.today = duos, facts, rules, today
+        self.duos, self.facts, self.rules, self.branches, self.today = duos, facts, rules, branches, today
+
+    async def _at_risk_days(self) -> dict[str, int]:
+        """Each known branch's days without a session before a duo is at risk, in force today."""
+        return {branch: rules["at_risk_after_days"] for branch, rules in
+                (await self.branches.all_rules_on(self.today())).items()}
+
+    def _rules_with(self, at_risk_days: dict[str, int], branch: str) -> FollowupRules:
+        """The programme's time rules with the branch's own at-risk threshold (the setting's for a branch not
+        heard of yet)."""
+        days = at_risk_days.get(branch)
+        return self.rules if days is None else replace(self.rules, at_risk_after_days=days)
+
+    async def rules_for(self, branch: str) -> FollowupRules:
+        rules = await self.branches.rules_on(branch, self.today())
+        return self._rules_with({branch: rules["at_risk_after_days"]} if rules else {}, branch)
 
     async def start_duo(self, branch: str, duo_id: str, mentee_id: str, mentor_id: str, started_on: date) -> bool:
         duo = Duo.form(duo_id, branch, mentee_id, mentor_id, started_on, self.rules)
@@ -32,7 +50,8 @@ class FollowUp:
     async def log_session(self, branch: str, duo_id: str, held_on: date, hours: float, logged_by: str,
                           session_id: str | None) -> Duo:
         duo, read = await self._get(branch, duo_id)
-        session = duo.log_session(session_id or str(uuid.uuid4()), held_on, hours, logged_by, self.today(), self.rules)
+        session = duo.log_session(session_id or str(uuid.uuid4()), held_on, hours, logged_by, self.today(),
+                                  await self.rules_for(branch))
         await self.duos.save(duo, read, _event(duo, SessionLogged(duo_id=duo_id, session_id=session.session_id,
                                                                   held_on=held_on, hours=session.hours)))
         return duo
@@ -76,9 +95,10 @@ class FollowUp:
     async def scan_at_risk(self, branch: str | None = None) -> int:
         """Flag every active duo without a session for too long; each flag is one duo-at-risk event."""
         today, flagged = self.today(), 0
-        for duo, read in await self.duos.quiet_since(today - timedelta(days=self.rules.at_risk_after_days - 1),
-                                                     branch):
-            if duo.check_risk(today, self.rules):
+        at_risk_days = await self._at_risk_days()
+        shortest = min([self.rules.at_risk_after_days, *at_risk_days.values()])
+        for duo, read in await self.duos.quiet_since(today - timedelta(days=shortest - 1), branch):
+            if duo.check_risk(today, self._rules_with(at_risk_days, duo.branch)):
                 last = duo.sessions[-1].held_on if duo.sessions else None
                 event = _event(duo, DuoAtRisk(duo_id=duo.duo_id, last_session_on=last,
                                               days_without_session=duo.days_without_session(today)))
@@ -108,6 +128,15 @@ class FollowUp:
     async def figures(self, branch: str | None, period_start: date, period_end: date) -> Figures:
         return compute_figures(await self.facts.all_in(branch), await self.duos.all_in(branch), branch,
                                period_start, period_end)
+
+    async def rules_in_force(self, branch: str, period_start: date, period_end: date) -> list[dict[str, Any]]:
+        """Which versions of the branch's rules applied during the period, so figures say under what rules
+        they were made."""
+        return [v.as_dict() for v in in_force_during(await self.branches.versions(branch), period_start, period_end)]
+
+    async def rules_in_force_everywhere(self, period_start: date, period_end: date) -> dict[str, list[dict[str, Any]]]:
+        return {branch: [v.as_dict() for v in in_force_during(versions, period_start, period_end)]
+                for branch, versions in (await self.branches.all_versions()).items()}
 
     async def get(self, branch: str, duo_id: str) -> Duo:
         return (await self._get(branch, duo_id))[0]

@@ -9,21 +9,26 @@ from shared.http.app import create_app
 from shared.messaging.retention import Retention
 from shared.messaging.segment_roll import ContactSegmentRoller
 from shared.runtime import ServiceRuntime
-from services.intake.adapters import first_duos as first_duo_store
+from services.intake.adapters import branches as branch_store, first_duos as first_duo_store
+from services.intake.adapters.branches import BranchRepository
 from services.intake.adapters.first_duos import FirstDuos
 from services.intake.adapters.participants import COLLECTION, INDEXES, ParticipantRepository
-from services.intake.entrypoints import api
+from services.intake.branch_use_cases import Branches
+from services.intake.entrypoints import api, branches_api
 from services.intake.entrypoints.consumers import DuoFacts
 from services.intake.settings import IntakeSettings
 from services.intake.use_cases import Intake
 
 PUBLISHES = ["mentee-registered", "mentor-registered", "mentor-trained", "participant-withdrawn",
-             "participant-erased", "participant-contact-changed", "participant-reminder-consent-changed"]
+             "participant-erased", "participant-contact-changed", "participant-reminder-consent-changed",
+             "branch-opened", "branch-rules-changed", "branch-closed"]
 
 
 def build_runtime(settings: IntakeSettings | None = None) -> ServiceRuntime:
-    return ServiceRuntime(settings or IntakeSettings(), publishes=PUBLISHES, outbox_collections=[COLLECTION],
-                          collections={COLLECTION: INDEXES, first_duo_store.COLLECTION: first_duo_store.INDEXES})
+    return ServiceRuntime(settings or IntakeSettings(), publishes=PUBLISHES,
+                          outbox_collections=[COLLECTION, branch_store.COLLECTION],
+                          collections={COLLECTION: INDEXES, first_duo_store.COLLECTION: first_duo_store.INDEXES,
+                                       branch_store.COLLECTION: branch_store.INDEXES})
 
 
 def build_app(settings: IntakeSettings | None = None, today: Clock | None = None) -> FastAPI:
@@ -36,9 +41,14 @@ def build_app(settings: IntakeSettings | None = None, today: Clock | None = None
     runtime.every("contact-segment-roll", Retention.from_settings(settings).contact_roll_ms / 1000,
                   ContactSegmentRoller(runtime.broker, settings.topic_prefix + topics.PARTICIPANT_CONTACTS,
                                        settings.topic_partitions))
-    app = create_app(runtime, [api.router, api.national], title="DUO intake",
+    branches = Branches(BranchRepository(runtime.db), today)
+    runtime.at_start("open-initial-branches", branches.open_initial)
+    app = create_app(runtime, [api.router, api.national, branches_api.router, branches_api.national],
+                     title="DUO intake",
                      description="Registers mentees and mentors, checks eligibility, records mentor training; "
-                                 "audits how long each group of mentees waits for a mentor.")
-    app.state.intake = Intake(ParticipantRepository(runtime.db), first_duos, today,
+                                 "audits how long each group of mentees waits for a mentor; keeps the branches "
+                                 "and their rules.")
+    app.state.branches = branches
+    app.state.intake = Intake(ParticipantRepository(runtime.db), first_duos, branches, today,
                               fairness_minimum_cell=settings.fairness_minimum_cell)
     return app

@@ -20,7 +20,7 @@ from shared.storage import retried_on_conflict
 from shared.vocabulary import age_band, postcode_area
 from services.intake.adapters.first_duos import FirstDuos
 from services.intake.adapters.participants import ParticipantRepository
-from services.intake.domain.branches import rules_for
+from services.intake.branch_use_cases import Branches
 from services.intake.domain.eligibility import check_mentee, check_mentor
 from services.intake.domain.fairness import MINIMUM_CELL, FairnessAudit, MenteePath, audit
 from services.intake.domain.names import search_keys
@@ -38,42 +38,45 @@ class Contact:
 
 
 class Intake:
-    def __init__(self, participants: ParticipantRepository, first_duos: FirstDuos, today: Clock = utc_today,
-                 fairness_minimum_cell: int = MINIMUM_CELL) -> None:
-        self.participants, self.first_duos = participants, first_duos
+    def __init__(self, participants: ParticipantRepository, first_duos: FirstDuos, branches: Branches,
+                 today: Clock = utc_today, fairness_minimum_cell: int = MINIMUM_CELL) -> None:
+        self.participants, self.first_duos, self.branches = participants, first_duos, branches
         self.today = today
         self.fairness_minimum_cell = fairness_minimum_cell
 
     async def register_mentee(self, branch: str, application: MenteeApplication, contact: Contact,
                               support_wanted: list[str]) -> dict[str, Any]:
-        rules, registered_on = rules_for(branch), self.today()
+        registered_on = self.today()
+        rules = await self.branches.for_registration(branch, registered_on)
         _refuse(check_mentee(application, rules, registered_on))
         mentee_id = str(uuid.uuid4())
         payload = MenteeRegistered(
             mentee_id=mentee_id, registered_on=registered_on, **_profile(application, registered_on),
             sectors=list(application.target_sectors), education_level=application.education_level,
             support_wanted=support_wanted)
-        return await self._register(branch, mentee_id, "mentee", application, contact, payload)
+        return await self._register(branch, mentee_id, "mentee", application, contact, payload, rules.version)
 
     async def register_mentor(self, branch: str, application: MentorApplication, contact: Contact,
                               support_offered: list[str]) -> dict[str, Any]:
-        rules, registered_on = rules_for(branch), self.today()
+        registered_on = self.today()
+        rules = await self.branches.for_registration(branch, registered_on)
         _refuse(check_mentor(application, rules, registered_on))
         mentor_id = str(uuid.uuid4())
         payload = MentorRegistered(
             mentor_id=mentor_id, registered_on=registered_on, **_profile(application, registered_on),
             experience=[{"sector": s, "years": y} for s, y in application.experience],
             max_active_duos=rules.max_active_duos, support_offered=support_offered)
-        return await self._register(branch, mentor_id, "mentor", application, contact, payload)
+        return await self._register(branch, mentor_id, "mentor", application, contact, payload, rules.version)
 
     async def _register(self, branch: str, participant_id: str, role: str, person: Person, contact: Contact,
-                        payload) -> dict[str, Any]:
+                        payload, rules_version: int) -> dict[str, Any]:
         contact_event = ParticipantContactChanged(
             participant_id=participant_id, role=role, display_name=contact.first_name, email=contact.email,
             preferred_language=contact.preferred_language)
         document = {
             "_id": participant_id, "branch": branch, "role": role, "status": "registered",
-            "registered_on": payload.registered_on.isoformat(), "training": {},
+            "registered_on": payload.registered_on.isoformat(), "training": {}, "trained": False,
+            "rules_version": rules_version,  # the rules that judged this registration, and judge its training
             "personal": {"first_name": contact.first_name, "last_name": contact.last_name, "email": contact.email,
                          "preferred_language": contact.preferred_language,
                          "birth_date": person.birth_date.isoformat(), "postcode": person.postcode,
@@ -89,14 +92,16 @@ class Intake:
     @retried_on_conflict
     async def record_training(self, branch: str, mentor_id: str, module: str, completed_on: date) -> dict[str, Any]:
         document = await self.get(branch, mentor_id)
-        participant, rules = _participant(document), rules_for(branch)
+        participant = _participant(document)
+        rules = await self.branches.rules_of(branch, document.get("rules_version"), participant.registered_on)
         now_trained = participant.record_training(module, completed_on, self.today(), rules)
-        events = []
+        events, update = [], {f"training.{module}": completed_on.isoformat()}
         if now_trained:
             events.append(self._event(document, MentorTrained(
                 mentor_id=mentor_id, completed_on=max(participant.training.values()),
                 modules=len(rules.training_modules))))
-        await self.participants.change(document, {"$set": {f"training.{module}": completed_on.isoformat()}}, *events)
+            update["trained"] = True
+        await self.participants.change(document, {"$set": update}, *events)
         return await self.get(branch, mentor_id)
 
     @retried_on_conflict
@@ -132,7 +137,7 @@ class Intake:
         tombstone = Tombstone("participant-contact-changed", participant_id, erased.correlation_id)
         await self.participants.change(
             document, {"$set": {"status": "erased", "erased_on": self.today().isoformat()},
-                       "$unset": {"personal": "", "name_keys": "", "profile": "", "training": ""}}, erased, tombstone)
+                       "$unset": {"personal": "", "name_keys": "", "profile": "", "training": "", "trained": ""}}, erased, tombstone)
 
     async def get(self, branch: str, participant_id: str) -> dict[str, Any]:
         document = await self.participants.get(branch, participant_id)

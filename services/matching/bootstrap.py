@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from shared import branch_directory
+from shared.branch_directory import BranchDirectory
 from shared.clock import Clock, shifted_today
+from shared.http import branch_rules
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
 from services.matching.adapters import pool as pool_store, proposals as proposal_store, round_lease
@@ -24,7 +27,7 @@ def build_runtime(settings: MatchingSettings | None = None) -> ServiceRuntime:
                           outbox_collections=[proposal_store.COLLECTION, ROUNDS],
                           collections={pool_store.COLLECTION: pool_store.INDEXES,
                                        proposal_store.COLLECTION: proposal_store.INDEXES,
-                                       round_lease.COLLECTION: [], ROUNDS: []})
+                                       round_lease.COLLECTION: [], ROUNDS: [], branch_directory.COLLECTION: []})
 
 
 def build_app(settings: MatchingSettings | None = None, today: Clock | None = None) -> FastAPI:
@@ -33,9 +36,10 @@ def build_app(settings: MatchingSettings | None = None, today: Clock | None = No
     runtime = build_runtime(settings)
     pool, proposals = PoolView(runtime.db), ProposalRepository(runtime.db)
     PoolKeeper(pool, proposals).subscribe(runtime.consumer)
-    app = create_app(runtime, [api.router], title="DUO matching",
+    branches = BranchDirectory(runtime.db)
+    branches.subscribe(runtime.consumer)
+    app = create_app(runtime, [api.router, branch_rules.router(branches, today)], title="DUO matching",
                      description="Keeps each branch's pool and proposes duos, with scores and reasons in words.")
     app.state.matching = Matching(pool, proposals, RoundLeases(runtime.db, settings.round_lease_seconds),
-                                  RoundRecords(runtime.db),
-                                  settings.minimum_score, settings.branch_weights, today)
+                                  RoundRecords(runtime.db), branches, settings.minimum_score, today)
     return app

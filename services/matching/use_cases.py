@@ -6,6 +6,7 @@ from dataclasses import fields
 from datetime import date, datetime, timezone
 from typing import Any
 
+from shared.branch_directory import BranchDirectory
 from shared.clock import Clock, utc_today
 from shared.events import new_envelope
 from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined, ProposalRoundCompleted
@@ -24,22 +25,27 @@ from services.matching.domain.waiting import Waiting, waiting_report
 
 class Matching:
     def __init__(self, pool: PoolView, proposals: ProposalRepository, leases: RoundLeases, rounds: RoundRecords,
-                 minimum_score: float, branch_weights: dict[str, dict[str, float]],
-                 today: Clock = utc_today) -> None:
+                 branches: BranchDirectory, minimum_score: float, today: Clock = utc_today) -> None:
         self.pool, self.proposals, self.leases, self.rounds = pool, proposals, leases, rounds
+        self.branches = branches
         self.minimum_score = minimum_score
-        self.branch_weights = branch_weights
         self.today = today
 
-    def weights(self, branch: str) -> Weights:
+    async def _rules(self, branch: str) -> tuple[Weights, int | None]:
+        """The branch's weights and most active duos per mentor in force today, as learned from the branch
+        events; a branch not heard of yet is scored with the programme's default weights."""
+        rules = await self.branches.rules_on(branch, self.today())
+        if rules is None:
+            return Weights(), None
         names = {f.name for f in fields(Weights)}
-        return Weights(**{k: v for k, v in self.branch_weights.get(branch, {}).items() if k in names})
+        return Weights(**{k: v for k, v in rules["matching_weights"].items() if k in names}), rules["max_active_duos"]
 
     async def run_round(self, branch: str) -> list[dict[str, Any]]:
         """Assign the branch's whole waiting pool at once, maximising the total score."""
         async with self.leases.hold(branch):
-            mentees, mentors, declined = await self._candidates(branch)
-            pairs = propose_round(mentees, mentors, self.weights(branch), self.minimum_score, declined)
+            weights, max_active = await self._rules(branch)
+            mentees, mentors, declined = await self._candidates(branch, max_active)
+            pairs = propose_round(mentees, mentors, weights, self.minimum_score, declined)
             proposed = [await self._propose(branch, pair) for pair in pairs]
             if proposed:
                 await self._round_completed(branch, [d["_id"] for d in proposed])
@@ -56,7 +62,8 @@ class Matching:
     async def place(self, branch: str, mentee_id: str) -> dict[str, Any] | None:
         """Propose a mentor for one newcomer, leaving every open proposal as it is."""
         async with self.leases.hold(branch):
-            mentees, mentors, declined = await self._candidates(branch)
+            weights, max_active = await self._rules(branch)
+            mentees, mentors, declined = await self._candidates(branch, max_active)
             mentee = next((m for m in mentees if m.mentee_id == mentee_id), None)
             if mentee is None:
                 if await self.pool.get(branch, mentee_id) is None:
@@ -64,22 +71,25 @@ class Matching:
                 raise RuleBroken.single("mentee.not_waiting",
                                         "This mentee is not waiting for a mentor (already proposed, in a duo, "
                                         "withdrawn or not yet known to matching).")
-            pair = place_newcomer(mentee, mentors, self.weights(branch), self.minimum_score, declined)
+            pair = place_newcomer(mentee, mentors, weights, self.minimum_score, declined)
             return None if pair is None else await self._propose(branch, pair)
 
     async def waiting(self, branch: str) -> list[Waiting]:
         """Who waits for a proposal, since when, and why none yet."""
-        mentees, trained, untrained, declined = await self._pool(branch)
-        return waiting_report(mentees, trained, untrained, self.weights(branch), self.minimum_score, declined,
-                              self.today())
+        weights, max_active = await self._rules(branch)
+        mentees, trained, untrained, declined = await self._pool(branch, max_active)
+        return waiting_report(mentees, trained, untrained, weights, self.minimum_score, declined, self.today())
 
-    async def _candidates(self, branch: str) -> tuple[list[Mentee], list[Mentor], set[tuple[str, str]]]:
-        mentees, trained, _, declined = await self._pool(branch)
+    async def _candidates(self, branch: str, max_active: int | None
+                          ) -> tuple[list[Mentee], list[Mentor], set[tuple[str, str]]]:
+        mentees, trained, _, declined = await self._pool(branch, max_active)
         return mentees, [o for o in trained if o.capacity > 0], declined
 
-    async def _pool(self, branch: str) -> tuple[list[Mentee], list[Mentor], list[Mentor], set[tuple[str, str]]]:
+    async def _pool(self, branch: str, max_active: int | None
+                    ) -> tuple[list[Mentee], list[Mentor], list[Mentor], set[tuple[str, str]]]:
         """Mentees with no open proposal or duo; trained mentors with the capacity they have left
-        (0 when busy); mentors still in training; the declined pairs."""
+        (0 when busy) under the branch's limit in force (else the one they registered under); mentors still
+        in training; the declined pairs."""
         open_ = await self.proposals.open_in_branch(branch)
         engaged = {p["mentee_id"] for p in open_}
         load: dict[str, int] = {}
@@ -89,7 +99,8 @@ class Matching:
                    if doc["_id"] not in engaged]
         trained, untrained = [], []
         for doc in await self.pool.active_mentors(branch):
-            capacity = max(0, int(doc.get("max_active_duos", 1)) - load.get(doc["_id"], 0))
+            limit = max_active if max_active is not None else int(doc.get("max_active_duos", 1))
+            capacity = max(0, limit - load.get(doc["_id"], 0))
             (trained if doc.get("trained") else untrained).append(mentor_from_facts(doc, capacity))
         return mentees, trained, untrained, await self.proposals.declined_pairs(branch)
 

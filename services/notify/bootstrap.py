@@ -5,7 +5,10 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from shared import branch_directory
+from shared.branch_directory import BranchDirectory
 from shared.clock import Now, utc_now
+from shared.http import branch_rules
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
 from services.notify.adapters.mailer import SmtpMailer
@@ -23,7 +26,7 @@ PUBLISHES = ["notification-sent", "notification-failed"]
 
 def build_runtime(settings: NotifySettings | None = None) -> ServiceRuntime:
     return ServiceRuntime(settings or NotifySettings(), publishes=PUBLISHES, outbox_collections=[NOTIFICATIONS],
-                          collections=INDEXES)
+                          collections={**INDEXES, branch_directory.COLLECTION: []})
 
 
 def delivery_rules(settings: NotifySettings) -> DeliveryRules:
@@ -31,7 +34,7 @@ def delivery_rules(settings: NotifySettings) -> DeliveryRules:
         retry=RetryPolicy(settings.retry_base_seconds, settings.retry_max_seconds, settings.retry_max_attempts),
         claim=timedelta(seconds=settings.claim_seconds), contact_wait=timedelta(seconds=settings.contact_wait_seconds),
         contact_poll=timedelta(seconds=settings.contact_poll_seconds),
-        coordinators=settings.coordinator_emails, branch_languages=settings.branch_languages)
+        coordinators=settings.coordinator_emails)
 
 
 def build_app(settings: NotifySettings | None = None, now: Now = utc_now) -> FastAPI:
@@ -40,10 +43,13 @@ def build_app(settings: NotifySettings | None = None, now: Now = utc_now) -> Fas
     store, links = NotifyStore(runtime.db), Links(settings.console_url)
     mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                         settings.smtp_timeout_seconds)
-    notifications = Notifications(store, mailer, TemplateRenderer(), links, delivery_rules(settings), now)
+    branches = BranchDirectory(runtime.db)
+    notifications = Notifications(store, mailer, TemplateRenderer(), links, delivery_rules(settings), branches, now)
     Notifier(notifications, store, links).subscribe(runtime.consumer)
+    branches.subscribe(runtime.consumer)
     runtime.every("deliver-notifications", settings.delivery_poll_seconds, notifications.deliver_due)
-    app = create_app(runtime, [api.router], title="DUO notify",
+    app = create_app(runtime, [api.router, branch_rules.router(branches, lambda: now().date())],
+                     title="DUO notify",
                      description="Tells participants and coordinators what the programme needs them to know, "
                                  "in their language, and records every delivery.")
     app.state.store, app.state.notifications = store, notifications

@@ -2,11 +2,6 @@ from pydantic import Field
 
 from shared.settings import ServiceSettings
 
-# Each branch's (first) working language as in intake's rules, for people whose own language has no template
-# and for the branch's coordinators. Repeated here: notify never reads intake's rules.
-BRANCH_LANGUAGES = {"brussels": "fr", "antwerp": "nl", "ghent": "nl", "liege": "fr", "paris": "fr", "lille": "fr",
-                    "marseille": "fr", "lyon": "fr", "amsterdam": "nl", "rotterdam": "nl"}
-
 
 class NotifySettings(ServiceSettings):
     service_name: str = "notify"
@@ -20,7 +15,6 @@ class NotifySettings(ServiceSettings):
     # Coordinators' addresses per branch, as JSON: {"brussels": ["coordinator@example.org"]}. A setting for now;
     # the programme's staff directory is not part of the suite yet.
     coordinator_emails: dict[str, list[str]] = Field(default_factory=dict)
-    branch_languages: dict[str, str] = Field(default_factory=lambda: dict(BRANCH_LANGUAGES))
     # Delivery: how often pending messages are looked at, and how failures are retried.
     delivery_poll_seconds: float = Field(default=2.0, gt=0)
     retry_base_seconds: float = Field(default=5.0, gt=0)

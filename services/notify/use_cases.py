@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from jinja2 import TemplateError
 
+from shared.branch_directory import BranchDirectory
 from shared.clock import Now, utc_now
 from shared.events import new_envelope
 from shared.events.notify import NotificationFailed, NotificationSent
@@ -40,7 +41,6 @@ class DeliveryRules:
     contact_wait: timedelta = timedelta(hours=1)
     contact_poll: timedelta = timedelta(seconds=10)
     coordinators: dict[str, list[str]] = field(default_factory=dict)
-    branch_languages: dict[str, str] = field(default_factory=dict)
 
 
 def coordinator_id(address: str) -> str:
@@ -50,8 +50,10 @@ def coordinator_id(address: str) -> str:
 
 class Notifications:
     def __init__(self, store: NotifyStore, mailer: SmtpMailer, renderer: TemplateRenderer, links: Links,
-                 rules: DeliveryRules, now: Now = utc_now, jitter: Callable[[], float] = random.random) -> None:
+                 rules: DeliveryRules, branches: BranchDirectory, now: Now = utc_now,
+                 jitter: Callable[[], float] = random.random) -> None:
         self.store, self.mailer, self.renderer, self.links, self.rules = store, mailer, renderer, links, rules
+        self.branches = branches  # each branch's working languages, learned from the branch events
         self.now, self.jitter = now, jitter
         self.worker = uuid.uuid4().hex  # this process, as the holder of its claims
 
@@ -72,6 +74,11 @@ class Notifications:
                         extra={"branch": branch, "template": name})
         for address in addresses:
             await self._record(cause_id, branch, coordinator_id(address), message(name), facts, duo_id, address)
+
+    async def _branch_language(self, branch: str, now: datetime) -> str | None:
+        """The branch's first working language in its rules of the day; None for a branch not heard of yet."""
+        rules = await self.branches.rules_on(branch, now.date())
+        return rules["working_languages"][0] if rules else None
 
     async def _record(self, cause_id: str, branch: str, recipient_id: str, kind: MessageKind,
                       facts: dict[str, Any], duo_id: str | None, address: str | None = None) -> None:
@@ -128,7 +135,7 @@ class Notifications:
             address, language, variables = doc["address"], None, doc["facts"]
         try:
             check_variables(kind, variables)
-            language = choose_language(language, self.rules.branch_languages.get(doc["branch"]),
+            language = choose_language(language, await self._branch_language(doc["branch"], now),
                                        self.renderer.languages(kind.name))
             rendered = self.renderer.render(kind.name, language, variables)
         except (TemplateError, ValueError) as error:

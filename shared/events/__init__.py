@@ -3,6 +3,6 @@ from shared.events.envelope import Envelope, new_envelope
 from shared.events.catalog import CATALOG, EventSpec, spec_for, parse_payload
 
 # Importing the payload modules registers every event type in the catalog.
-from shared.events import intake, matching, followup, notify  # noqa: E402,F401
+from shared.events import intake, matching, followup, notify, branches  # noqa: E402,F401
 
 __all__ = ["CATALOG", "Envelope", "EventSpec", "new_envelope", "parse_payload", "spec_for"]

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from services.console.domain.pkce import PendingSignIn, Person, SignInRefused, person_from_claims
-from services.console.entrypoints.web import back_to, check_csrf, render, signed_in, SignInNeeded
+from services.console.entrypoints.web import back_to, check_csrf, known_branches, render, signed_in, SignInNeeded
 from services.console.i18n import LANGUAGES
 from shared.http.auth import mint
 
@@ -33,7 +33,7 @@ async def home(request: Request):
         person = signed_in(request)
     except SignInNeeded:
         return back_to("/sign-in")
-    first = person.branches[0] if person.branches else request.app.state.settings.branches[0]
+    first = person.branches[0] if person.branches else known_branches(request)[0]
     return back_to(f"/branches/{first}/")
 
 
@@ -41,7 +41,7 @@ async def home(request: Request):
 async def sign_in_page(request: Request, error: str | None = None):
     settings = request.app.state.settings
     return render(request, "sign_in.html", dev=settings.dev_sign_in, oidc=bool(settings.oidc_issuer),
-                  known_branches=settings.branches, error=error)
+                  known_branches=known_branches(request), error=error)
 
 
 @router.post("/sign-in/dev", dependencies=[Csrf])
@@ -52,10 +52,10 @@ async def dev_sign_in(request: Request, name: Annotated[str, Form(min_length=1, 
     if not settings.dev_sign_in:
         return render(request, "sign_in.html", status_code=403, dev=False, oidc=bool(settings.oidc_issuer),
                       known_branches=[], error="The development sign-in is refused in production.")
-    chosen = tuple(sorted(b for b in set(branches) if b in settings.branches))
+    chosen = tuple(sorted(b for b in set(branches) if b in known_branches(request)))
     if role == "coordinator" and not chosen:
         return render(request, "sign_in.html", status_code=422, dev=True, oidc=bool(settings.oidc_issuer),
-                      known_branches=settings.branches, error="Pick at least one branch.")
+                      known_branches=known_branches(request), error="Pick at least one branch.")
     return _start_session(request, Person(f"dev-{name.strip().lower()}", name.strip(), role, chosen))
 
 
@@ -77,7 +77,7 @@ async def oidc_callback(request: Request, code: str | None = None, state: str | 
         person = person_from_claims(claims, settings.oidc_role_claim, settings.oidc_branches_claim)
     except SignInRefused as refused:
         return render(request, "sign_in.html", status_code=403, dev=settings.dev_sign_in, oidc=True,
-                      known_branches=settings.branches, error=str(refused))
+                      known_branches=known_branches(request), error=str(refused))
     return _start_session(request, person)
 
 

@@ -79,8 +79,13 @@ def api(request: Request, person: SignedIn) -> SuiteApi:
 Api = Annotated[SuiteApi, Depends(api)]
 
 
+def known_branches(request: Request) -> list[str]:
+    """Every branch intake knows (read before the page by the app's middleware)."""
+    return list(getattr(request.state, "known_branches", None) or request.app.state.settings.branches)
+
+
 def visible_branches(request: Request, person: Person) -> list[str]:
-    return list(request.app.state.settings.branches) if person.role == "national" else list(person.branches)
+    return known_branches(request) if person.role == "national" else list(person.branches)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

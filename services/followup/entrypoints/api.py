@@ -102,8 +102,10 @@ def _period(period_start: date | None, period_end: date | None, today: date) -> 
 @router.get("/figures", summary="The branch's programme figures for a period, with their definitions")
 async def branch_figures(request: Request, branch: Branch, period_start: date | None = None,
                          period_end: date | None = None) -> dict[str, Any]:
-    start, end = _period(period_start, period_end, _followup(request).today())
-    return (await _followup(request).figures(branch, start, end)).as_dict()
+    followup = _followup(request)
+    start, end = _period(period_start, period_end, followup.today())
+    return {**(await followup.figures(branch, start, end)).as_dict(),
+            "rules_in_force": await followup.rules_in_force(branch, start, end)}
 
 
 @national.get("/figures", summary="Figures across every branch (national staff only)")
@@ -111,5 +113,7 @@ async def all_figures(request: Request, caller: CurrentCaller, period_start: dat
                       period_end: date | None = None) -> dict[str, Any]:
     if not caller.all_branches:
         raise Problem(403, "Forbidden", "Only national staff see the figures of every branch.", "forbidden")
-    start, end = _period(period_start, period_end, _followup(request).today())
-    return (await _followup(request).figures(None, start, end)).as_dict()
+    followup = _followup(request)
+    start, end = _period(period_start, period_end, followup.today())
+    return {**(await followup.figures(None, start, end)).as_dict(),
+            "rules_in_force": await followup.rules_in_force_everywhere(start, end)}

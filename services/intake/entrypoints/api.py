@@ -10,7 +10,6 @@ from shared.http.auth import Branch, CurrentCaller
 from shared.http.paging import Page, Paging
 from shared.http.problems import Problem
 from services.intake.adapters.participants import ORDER
-from services.intake.domain.branches import rules_for
 from services.intake.domain.names import folded
 from services.intake.domain.participants import Language, MenteeApplication, MentorApplication
 from services.intake.entrypoints.schemas import (MenteeIn, MentorIn, ParticipantOut, PersonIn, ReminderConsentIn,
@@ -27,13 +26,12 @@ def _intake(request: Request) -> Intake:
 
 def _out(document: dict[str, Any]) -> ParticipantOut:
     training = document.get("training") or {}
-    rules = rules_for(document["branch"])
     return ParticipantOut(
         participant_id=document["_id"], branch=document["branch"], role=document["role"],
         status=document["status"], registered_on=date.fromisoformat(document["registered_on"]),
         first_name=(document.get("personal") or {}).get("first_name"), training_modules=sorted(training),
-        trained=document["role"] == "mentor" and set(rules.training_modules) <= set(training),
-        reminders=(document.get("consents") or {}).get("reminders", True))
+        trained=document["role"] == "mentor" and bool(document.get("trained")),
+        reminders=(document.get("consents") or {}).get("reminders", True), rules_version=document.get("rules_version"))
 
 
 def _person(body: PersonIn) -> dict[str, Any]:

@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
+from shared.events.branches import Age, AtRiskDays, MaxActiveDuos, TrainingModule, Weight
 from shared.events.common import LanguageCode, LanguageLevel, Sector, Slot, SupportKind
+from shared.http.branch_rules import RuleVersionOut
 from shared.http.models import RequestBody
 
 Country = Literal["BE", "FR", "NL"]
@@ -76,8 +78,61 @@ class ParticipantOut(BaseModel):
     training_modules: list[str] = []
     trained: bool = False
     reminders: bool = Field(default=True, description="Whether the participant accepts reminders")
+    rules_version: int | None = Field(default=None, description="The version of the branch's rules that judged "
+                                                                "the registration")
 
 
 class ReminderConsentIn(RequestBody):
     granted: bool = Field(description="True: reminders (first meeting, check-ins, follow-up) are sent; "
                                       "false: only news about the duo itself")
+
+
+class MatchingWeightsIn(RequestBody):
+    """Only the weights named change; the others keep their value."""
+
+    sector: Weight | None = None
+    language: Weight | None = None
+    distance: Weight | None = None
+    availability: Weight | None = None
+    preferences: Weight | None = None
+
+
+class BranchRulesIn(RequestBody):
+    """A branch's rules; a field left out keeps its value (the programme's default when opening)."""
+
+    country: Country | None = None
+    working_languages: list[LanguageCode] | None = Field(default=None, min_length=1, max_length=5)
+    mentee_min_age: Age | None = None
+    mentee_max_age: Age | None = None
+    mentor_min_age: Age | None = None
+    mentee_min_level: LanguageLevel | None = None
+    mentor_min_level: LanguageLevel | None = None
+    training_modules: list[TrainingModule] | None = Field(default=None, min_length=1, max_length=20)
+    max_active_duos: MaxActiveDuos | None = None
+    matching_weights: MatchingWeightsIn | None = None
+    at_risk_after_days: AtRiskDays | None = Field(default=None, description="Days without a session before a duo "
+                                                                            "is flagged at risk")
+
+    def given(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
+class BranchOpeningIn(BranchRulesIn):
+    country: Country
+    working_languages: list[LanguageCode] = Field(min_length=1, max_length=5)
+
+
+class BranchRulesChangeIn(BranchRulesIn):
+    effective_from: date = Field(description="From this day on the new rules apply; today or later")
+
+    def given(self) -> dict:
+        return self.model_dump(exclude_none=True, exclude={"effective_from"})
+
+
+class BranchOut(BaseModel):
+    branch: str
+    status: Literal["open", "closed"]
+    opened_on: date
+    closed_on: date | None
+    rules_in_force: RuleVersionOut | None = Field(description="The version that judges registrations today")
+    rule_versions: list[RuleVersionOut]

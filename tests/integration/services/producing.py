@@ -15,8 +15,18 @@ from collections.abc import Iterable
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.events import Envelope, spec_for
+from shared.events import Envelope, new_envelope, spec_for
+from shared.events.branches import BranchOpened
 from tests.suite import eventually
+
+
+def branch_opened(branch: str, **changes) -> Envelope:
+    """The branch-opened event intake publishes for one of its initial branches, with `changes` to its rules."""
+    from services.intake.adapters.branches import initial_branches
+
+    initial = initial_branches()
+    return new_envelope(BranchOpened(rules_version=1, effective_from=initial.effective_from,
+                                     rules={**initial.branches[branch], **changes}), branch=branch, subject=branch)
 
 
 async def service_connected(app, timeout: float = 60.0) -> None:

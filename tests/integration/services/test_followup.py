@@ -17,7 +17,7 @@ from shared.events.matching import DuoFormed
 from services.followup.bootstrap import build_app
 from services.followup.domain.figures import DEFINITIONS, DEFINITIONS_VERSION
 from services.followup.settings import FollowupSettings
-from tests.integration.services.producing import Feed, service_connected
+from tests.integration.services.producing import Feed, branch_opened, service_connected
 from tests.kafka_reader import envelopes, read_topics
 from tests.suite import SettableDay, auth, eventually, in_process, isolated_env
 
@@ -324,3 +324,20 @@ async def test_an_unknown_duo_is_a_404_problem(followup):
     r = await followup.post(f"/branches/{BRANCH}/duos/{duo['duo_id']}/sessions",
                             json={"held_on": STARTED.isoformat(), "hours": 1, "notes": "personal"})
     assert r.status_code == 422 and "notes" in [e["field"] for e in r.json()["errors"]]
+
+
+async def test_each_branch_flags_quiet_duos_after_its_own_at_risk_days_learned_from_the_branch_events(
+        followup, kafka_bootstrap):
+    await followup.feed.send(branch_opened(BRANCH, at_risk_after_days=5))
+    await followup.feed.settled("followup")
+    duo = await start_duo(followup)
+    followup.clock.day = STARTED + timedelta(days=6)  # six quiet days: Brussels' rules say five are enough
+    r = await followup.post(f"/branches/{BRANCH}/at-risk-scans")
+    assert r.status_code == 200 and r.json() == {"flagged": 1}, r.text
+    assert (await _duo(followup, duo["duo_id"]))["at_risk"] is True
+
+    figures = (await followup.get(f"/branches/{BRANCH}/figures")).json()
+    [version] = figures["rules_in_force"]
+    assert version["version"] == 1 and version["rules"]["at_risk_after_days"] == 5
+    national = (await followup.get("/figures", headers=auth("national", ()))).json()
+    assert national["rules_in_force"] == {BRANCH: [version]}

@@ -16,12 +16,14 @@ from datetime import date, timedelta
 import pytest
 
 from shared.events import Envelope, new_envelope, topics
+from shared.events.branches import BranchRulesChanged
 from shared.events.common import LanguageSkill, SectorExperience
 from shared.events.followup import DuoEnded
 from shared.events.intake import MenteeRegistered, MentorRegistered, MentorTrained, ParticipantWithdrawn
+from services.intake.adapters.branches import initial_branches
 from services.matching.bootstrap import build_app
 from services.matching.settings import MatchingSettings
-from tests.integration.services.producing import Feed, service_connected
+from tests.integration.services.producing import Feed, branch_opened, service_connected
 from tests.kafka_reader import envelopes, read_topics
 from tests.suite import auth, in_process, isolated_env
 
@@ -386,3 +388,25 @@ async def test_another_branch_cannot_run_or_read_brussels_matching(matching):
     assert r.status_code == 403 and r.json()["type"].endswith("/forbidden")
     assert (await matching.get(f"/branches/{BRANCH}/pool", headers={"Authorization": "Bearer nope"})).status_code == 401
     assert (await matching.get(f"/branches/{BRANCH}/proposals")).json()["items"] == []
+
+
+# -- the branch's rules, learned from the branch events ------------------------------------------------------
+
+async def test_a_round_scores_with_the_branch_rules_in_force_learned_from_the_branch_events(matching):
+    sector_only = {"sector": 100, "language": 0, "distance": 0, "availability": 0, "preferences": 0}
+    later = new_envelope(BranchRulesChanged(rules_version=2, effective_from=TODAY + timedelta(days=1),
+                                            rules={**initial_branches().branches[BRANCH], "max_active_duos": 2}),
+                         branch=BRANCH, subject=BRANCH)
+    opened = branch_opened(BRANCH, matching_weights=sector_only)
+    await matching.feed.send(opened, later, opened)  # a redelivery adds no version
+    await feed_pool(matching)
+    ids = matching.ids
+
+    proposals = {p["mentee_id"]: p for p in await run_round(matching)}
+    # Version 1 applies today: sector alone counts, so 15 of 20 saturating years earn 75 points of 100.
+    mentee_a = proposals[ids["mentee_a"]]
+    assert mentee_a["mentor_id"] == ids["logistics"] and mentee_a["score"] == 75.0
+    assert mentee_a["breakdown"]["language"] == 0 and mentee_a["breakdown"]["sector"] == 75.0
+    known = (await matching.get(f"/branches/{BRANCH}/rules")).json()
+    assert known["rules_in_force"]["version"] == 1 and [v["version"] for v in known["rule_versions"]] == [1, 2]
+    assert (await matching.get("/branches/namur/rules", headers=auth("national", ()))).status_code == 404

@@ -230,7 +230,7 @@ async def test_erasure_removes_the_contact_and_every_message_not_yet_sent(notify
 async def test_processes_racing_for_the_same_pending_messages_send_each_once(notify):
     """Three deliverers (this one, another one, and the app's periodic job) on one database."""
     one = notify.notifications
-    other = Notifications(one.store, one.mailer, one.renderer, one.links, one.rules)
+    other = Notifications(one.store, one.mailer, one.renderer, one.links, one.rules, one.branches)
     now = one.now()
     ids = [f"race-{uuid.uuid4().hex[:12]}" for _ in range(20)]
     for notification in ids:  # recorded, not yet sent: as after a restart

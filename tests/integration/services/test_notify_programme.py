@@ -27,7 +27,7 @@ from services.followup.domain.rules import add_months
 from services.followup.settings import FollowupSettings
 from services.notify.bootstrap import build_app as build_notify
 from services.notify.settings import NotifySettings
-from tests.integration.services.producing import Feed, service_connected
+from tests.integration.services.producing import Feed, branch_opened, service_connected
 from tests.suite import SettableDay, auth, eventually, in_process, isolated_env
 
 BRANCH = "brussels"  # working language fr: the coordinator's messages are in French
@@ -93,7 +93,7 @@ def _event(payload, subject: str) -> Envelope:
 
 def intake_and_matching_events(people: list[Person]) -> tuple[list[Envelope], list[str]]:
     """What intake and matching publish for three registered people pairs, trained mentors and formed duos."""
-    events, duo_ids = [], []
+    events, duo_ids = [branch_opened(BRANCH)], []  # the branch's working language comes from here
     for p in people:
         events.append(_event(ParticipantContactChanged(participant_id=p.id, role=p.role, display_name=p.first_name,
                                                        email=p.email, preferred_language=p.language), p.id))

@@ -121,9 +121,10 @@ async def test_the_intake_apis_refusals_are_shown_next_to_the_fields_they_name()
         assert re.search(r'id="birth_date-error">Mentees are 18 to 33.<', r.text)
         assert re.search(r'id="employment_service_registered-error">Must be registered.<', r.text)
         assert 'value="Amina"' in r.text  # what was typed stays
-        body = sent[0].read().decode()
+        [registration] = [request for request in sent if request.method == "POST"]  # not the branch list's GET
+        body = registration.read().decode()
         assert '"availability":["mon-eve","wed-pm"]' in body and '"consent":true' in body
-        assert sent[0].headers["authorization"].startswith("Bearer ")
+        assert registration.headers["authorization"].startswith("Bearer ")
 
 
 async def test_the_language_follows_the_browser_then_the_persons_choice():
@@ -155,3 +156,16 @@ async def test_people_search_is_intakes_and_a_list_with_a_next_page_makes_the_da
         assert "role" not in search.params
         r = await http.get("/branches/brussels/", headers={"accept-language": "en"})
         assert r.status_code == 200 and "at least" in r.text
+
+
+async def test_the_branches_come_from_intake_so_a_branch_opened_there_can_be_chosen_at_once():
+    def intake(request):
+        if request.url.path == "/branches":
+            assert request.headers["authorization"].startswith("Bearer ")
+            return httpx.Response(200, json=[{"branch": "brussels"}, {"branch": "namur"}])
+        return httpx.Response(200, json=[])
+    async with console(intake) as http:
+        assert 'value="namur"' in (await http.get("/sign-in")).text
+        await signed_in(http, branches=("namur",))
+        r = await http.get("/", follow_redirects=False)
+        assert r.headers["location"] == "/branches/namur/"

@@ -5,9 +5,10 @@ from datetime import date
 
 import pytest
 
-from services.intake.domain.branches import DEFAULT_TRAINING_MODULES, rules_for
+from services.intake.domain.branches import DEFAULT_TRAINING_MODULES
 from services.intake.domain.participants import Participant
 from shared.rules import RuleBroken
+from tests.unit.intake.initial import rules_for
 
 TODAY = date(2026, 11, 25)
 RULES = rules_for("brussels")

@@ -52,6 +52,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "channel": "email", "cause_event_id": "0c3f5a56-2d0e-4bd2-9a36-0d6f0b3c4a11",
         "reason": "no contact on file for this participant",
     },
+    "branch-opened": {"rules_version": 1, "effective_from": "2025-03-01", "rules": {
+        "country": "BE", "working_languages": ["fr"], "mentee_min_age": 18, "mentee_max_age": 33,
+        "mentor_min_age": 50, "mentee_min_level": "A2", "mentor_min_level": "B2",
+        "training_modules": ["active-listening"], "max_active_duos": 1, "at_risk_after_days": 14,
+        "matching_weights": {"sector": 35, "language": 25, "distance": 15, "availability": 15, "preferences": 10}}},
+    "branch-closed": {"closed_on": "2025-12-31"},
 }
 
 
