@@ -89,6 +89,12 @@ class NotifyStore:
         await self.notifications.update_one({"_id": notification_id, "status": SENDING, "claimed_by": worker},
                                             outbox.with_events(update, *events))
 
+    async def replay_outcome(self, notification_id: str, status: str, at: datetime,
+                             changes: dict[str, Any]) -> dict[str, Any] | None:
+        """A delivery's outcome from its event (a rebuild); the notification, or None if it is gone."""
+        return await self.notifications.find_one_and_update(
+            {"_id": notification_id}, {"$set": {"status": status, "finished_at": at, "claimed_by": None, **changes}})
+
     async def wake(self, recipient_id: str, now: datetime) -> None:
         """Pending messages of a participant whose contact just arrived: due now."""
         await self.notifications.update_many({"recipient_id": recipient_id, "status": PENDING},
