@@ -39,6 +39,7 @@ class RebuildPlan:
     own: Wire  # its own events, applied as the use cases applied them when they were decided
     barrier_types: frozenset[str] = frozenset()  # events whose handlers reach beyond their own subject
     lanes: int | None = None  # fixed by the plan when subjects of events and documents differ
+    finish: Callable[[object], Awaitable[None]] | None = None  # once every event is applied (database)
 
 
 class GroupBusy(RuntimeError):
@@ -65,6 +66,8 @@ async def rebuild(settings: ServiceSettings, plan: RebuildPlan, into: str, *, la
         replay.live_topics = set(replay.subscriptions)
         plan.own(runtime.db, replay)
         progress = await replay.run(report)
+        if plan.finish is not None:
+            await plan.finish(runtime.db)
         return replay, progress
     finally:
         await runtime.mongo.close()

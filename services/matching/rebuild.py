@@ -13,7 +13,7 @@ from services.matching.settings import MatchingSettings
 PLAN = RebuildPlan(
     build_runtime=build_runtime,
     live=lambda db, consumer: subscribe_consumers(PoolView(db), ProposalRepository(db), consumer),
-    own=lambda db, consumer: OwnDecisions(ProposalRepository(db), RoundRecords(db)).subscribe(consumer),
+    own=lambda db, consumer: OwnDecisions(PoolView(db), ProposalRepository(db), RoundRecords(db)).subscribe(consumer),
     # An erasure rewrites every proposal naming the person; a duo's end frees its mentee (another subject).
     barrier_types=frozenset({"participant-erased", "duo-ended"}))
 

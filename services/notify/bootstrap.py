@@ -36,7 +36,7 @@ def delivery_rules(settings: NotifySettings) -> DeliveryRules:
 
 def notifications_of(db, settings: NotifySettings, mailer: SmtpMailer | None, now: Now = utc_now) -> Notifications:
     """Without a mailer (a rebuild) messages are recorded and none is sent."""
-    return Notifications(NotifyStore(db), mailer, TemplateRenderer(), Links(settings.console_url),
+    return Notifications(NotifyStore(db, rebuilding=mailer is None), mailer, TemplateRenderer(), Links(settings.console_url),
                          delivery_rules(settings), now, deliver_on_record=mailer is not None)
 
 

@@ -15,6 +15,7 @@ from shared.storage import change_with_events, insert_with_events
 COLLECTION = "proposals"
 INDEXES = [IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)])]
 OPEN = ("proposed", "formed")
+ERASED = "erased"  # in place of an erased person's id
 
 
 def proposed_document(event: Envelope, proposed: DuoProposed) -> dict[str, Any]:
@@ -79,4 +80,4 @@ class ProposalRepository:
 
     async def forget_participant(self, participant_id: str) -> None:
         for field in ("mentee_id", "mentor_id"):
-            await self.collection.update_many({field: participant_id}, {"$set": {field: "erased"}})
+            await self.collection.update_many({field: participant_id}, {"$set": {field: ERASED}})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from shared.events import Envelope, topics
 from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined, ProposalRoundCompleted
-from services.matching.adapters.proposals import DECLINED, ProposalRepository, formed, proposed_document
+from services.matching.adapters.pool import PoolView
+from services.matching.adapters.proposals import DECLINED, ERASED, ProposalRepository, formed, proposed_document
 from services.matching.adapters.rounds import RoundRecords, round_document
 
 
 class OwnDecisions:
-    def __init__(self, proposals: ProposalRepository, rounds: RoundRecords) -> None:
-        self.proposals, self.rounds = proposals, rounds
+    def __init__(self, pool: PoolView, proposals: ProposalRepository, rounds: RoundRecords) -> None:
+        self.pool, self.proposals, self.rounds = pool, proposals, rounds
 
     def subscribe(self, consumer) -> None:
         consumer.subscribe(topics.DUOS, {
@@ -18,7 +19,12 @@ class OwnDecisions:
             "proposal-round-completed": self.on_round_completed})
 
     async def on_proposed(self, envelope: Envelope, proposed: DuoProposed) -> None:
-        await self.proposals.insert_once({**proposed_document(envelope, proposed), "version": 1})
+        document = proposed_document(envelope, proposed)
+        # A round decided while the person's erasure was on its way: live, the erasure then rewrote it.
+        for role in ("mentee_id", "mentor_id"):
+            if await self.pool.is_erased(document[role]):
+                document[role] = ERASED
+        await self.proposals.insert_once({**document, "version": 1})
 
     async def on_formed(self, envelope: Envelope, duo: DuoFormed) -> None:
         await self.proposals.apply(duo.duo_id, {**formed(duo.started_on), "$inc": {"version": 1}})

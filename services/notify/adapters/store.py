@@ -29,10 +29,14 @@ def _claimable(now: datetime) -> dict[str, Any]:
                     {"status": SENDING, "claimed_until": {"$lt": now}}]}
 
 
+UNSENT_AT_ERASURE = "unsent_at_erasure"
+
+
 class NotifyStore:
-    def __init__(self, db) -> None:
+    def __init__(self, db, rebuilding: bool = False) -> None:
         self.contacts = db[CONTACTS]
         self.notifications = db[NOTIFICATIONS]
+        self.rebuilding = rebuilding
 
     # -- contacts -------------------------------------------------------------------------
 
@@ -110,6 +114,18 @@ class NotifyStore:
     async def forget_participant(self, participant_id: str) -> None:
         """Erasure: the contact and the messages not sent yet go; sent ones keep no link to the person."""
         await self.forget_contact(participant_id)
-        await self.notifications.delete_many({"recipient_id": participant_id, "status": {"$in": [PENDING, SENDING]}})
+        if self.rebuilding:
+            # Live, a message may go out between the erasure's decision and notify applying it: its sent
+            # event then comes later in the log than the erasure. So a rebuild marks what is unsent now and
+            # deletes it only at the end (drop_unsent_at_erasure), if no sent event came for it meanwhile.
+            await self.notifications.update_many({"recipient_id": participant_id, "status": {"$in": [PENDING, SENDING]}},
+                                                 {"$set": {UNSENT_AT_ERASURE: True}})
+        else:
+            await self.notifications.delete_many({"recipient_id": participant_id,
+                                                  "status": {"$in": [PENDING, SENDING]}})
         await self.notifications.update_many({"recipient_id": participant_id},
                                              {"$set": {"recipient_id": "erased", "facts": {}}})
+
+    async def drop_unsent_at_erasure(self) -> None:
+        await self.notifications.delete_many({UNSENT_AT_ERASURE: True, "status": {"$in": [PENDING, SENDING]}})
+        await self.notifications.update_many({UNSENT_AT_ERASURE: True}, {"$unset": {UNSENT_AT_ERASURE: ""}})
