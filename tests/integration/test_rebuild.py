@@ -27,7 +27,7 @@ from services.matching.settings import MatchingSettings
 from services.notify.bootstrap import build_app as build_notify
 from services.notify.rebuild import plan as notify_plan
 from services.notify.settings import NotifySettings
-from shared.rebuild import rebuild
+from shared.rebuild import GroupBusy, group_of, hand_over, rebuild
 from tests.e2e.people import TRAINING_MODULES, mentee, mentor
 from tests.integration.services.producing import committed_everything, service_connected
 from tests.suite import auth, eventually, in_process, isolated_env
@@ -215,7 +215,7 @@ async def test_every_view_rebuilt_from_the_log_equals_the_live_one_and_keeps_no_
     notify_db = suite["apps"]["notify"].state.runtime.db
     await eventually(lambda: _none_pending(notify_db), timeout=90, what="every notification delivered")
 
-    summary = []
+    summary, replays = [], {}
     for name, view in VIEWS.items():
         settings = suite["settings"][name]
         live_db = suite["apps"][name].state.runtime.db
@@ -241,6 +241,14 @@ async def test_every_view_rebuilt_from_the_log_equals_the_live_one_and_keeps_no_
             contacts = await _documents(rebuilt_db, "contacts")
             assert not set(erased) & set(contacts)
         summary.append(f"({progress.read} events)")
+        replays[name] = replay
+    # The switch-over: refused while the service runs; on an empty group, it sets the offsets to the replay's end.
+    matching = suite["settings"]["matching"]
+    with pytest.raises(GroupBusy):
+        await hand_over(matching, replays["matching"])
+    stopped = matching.model_copy(update={"service_name": "matching-rebuilt"})
+    await hand_over(stopped, replays["matching"])
+    assert await committed_everything(suite["bootstrap"], group_of(stopped), replays["matching"].live_topics)
     print("\nrebuilt views equal to live ones, documents compared: " + ", ".join(summary))
 
 
