@@ -43,6 +43,11 @@ IGNORED = {
     # The optimistic-concurrency counter counts writes, not facts: live, one write may carry several
     # events (a reminder scan), while the rebuild writes once per event.
     "version",
+    # The ids of the last events applied to a document, kept to refuse redeliveries. Live, each topic is
+    # consumed on its own, so two events of one document from two topics (a duo's end freeing the mentee,
+    # and her erasure) may be applied in either order, and the second refused by the erased stub; the
+    # rebuild applies them in the order they happened. Which ids are remembered is not a fact of the view.
+    "applied_events",
     # notify's delivery bookkeeping: when to try next, how long to wait for a contact, how many tries
     # and in which language the text was rendered are decided at sending, which a rebuild never does.
     "next_attempt_at", "wait_contact_until", "attempts", "language", "claimed_until",
