@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 # run side by side on 2 cores. A test file stays on one worker (its fixtures are shared within it).
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run infra test fuzz provision chromium bench events-docs token sync ensure-uv clean-data screenshots figures-from-log
+.PHONY: help run infra test fuzz provision chromium bench events-docs token sync ensure-uv clean-data screenshots figures-from-log rebuild
 
 help:
 	@echo "make run          the whole suite locally: Kafka, SecantusDB, SMTP sink, the four services and the console (DUO_PROCESSES=2: two processes each)"
@@ -32,6 +32,7 @@ help:
 	@echo "make events-docs  the events' JSON Schema and AsyncAPI documents"
 	@echo "make figures-from-log  the programme's figures recomputed from the event log alone (OUTPUT=figures.json)"
 	@echo "make token        a bearer token (ROLE=coordinator BRANCHES=brussels)"
+	@echo "make rebuild      a service's view from the event log, offline, into a fresh database (SERVICE=matching|followup|notify|intake)"
 	@echo "make screenshots  a PNG of each console page in docs/screenshots/ (the browser test's flow)"
 	@echo "make provision    fetch Kafka and the compose schema into the cache, check the local store is installed"
 	@echo "make clean-data   delete the local run's data (.run/)"
@@ -97,6 +98,12 @@ events-docs: sync
 OUTPUT ?= figures-from-log.json
 figures-from-log: sync
 	$(RUN) python -m services.followup.figures_from_log --output "$(OUTPUT)"
+
+SERVICE ?=
+rebuild: sync
+	@case "$(SERVICE)" in matching|followup|notify|intake) ;; \
+	  *) echo "SERVICE must be matching, followup, notify or intake"; exit 2;; esac
+	$(RUN) python -m services.$(SERVICE).rebuild $(REBUILD_ARGS)
 
 token: ensure-uv
 	@$(UV) sync --all-packages --frozen --quiet

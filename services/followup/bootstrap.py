@@ -38,19 +38,25 @@ def rules_from(settings: FollowupSettings) -> FollowupRules:
                          first_meeting_notice_days=settings.first_meeting_notice_days)
 
 
+def follow_up(db, settings: FollowupSettings, today: Clock) -> FollowUp:
+    return FollowUp(DuoRepository(db), ParticipantFacts(db), rules_from(settings), BranchDirectory(db), today)
+
+
+def subscribe_consumers(followup: FollowUp, consumer) -> None:
+    """What the service consumes live; a rebuild subscribes the same handlers to its replay."""
+    DuoStarter(followup, followup.duos, followup.facts).subscribe(consumer)
+    followup.branches.subscribe(consumer)
+
+
 def build_app(settings: FollowupSettings | None = None, today: Clock | None = None) -> FastAPI:
     settings = settings or FollowupSettings()
     today = today or shifted_today(settings.clock_offset_days)
     runtime = build_runtime(settings)
-    rules = rules_from(settings)
-    duos, facts = DuoRepository(runtime.db), ParticipantFacts(runtime.db)
-    branches = BranchDirectory(runtime.db)
-    followup = FollowUp(duos, facts, rules, branches, today)
-    DuoStarter(followup, duos, facts).subscribe(runtime.consumer)
-    branches.subscribe(runtime.consumer)
+    followup = follow_up(runtime.db, settings, today)
+    subscribe_consumers(followup, runtime.consumer)
     runtime.every("at-risk-scan", settings.at_risk_scan_seconds, followup.scan_at_risk)
     runtime.every("reminder-scan", settings.reminder_scan_seconds, followup.scan_reminders)
-    app = create_app(runtime, [api.router, api.national, branch_rules.router(branches, today)],
+    app = create_app(runtime, [api.router, api.national, branch_rules.router(followup.branches, today)],
                      title="DUO followup",
                      description="Follows each duo's six months: sessions, check-ins, risk, ending, outcomes, figures.")
     app.state.followup = followup

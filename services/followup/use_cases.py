@@ -50,10 +50,12 @@ class FollowUp:
     async def log_session(self, branch: str, duo_id: str, held_on: date, hours: float, logged_by: str,
                           session_id: str | None) -> Duo:
         duo, read = await self._get(branch, duo_id)
-        session = duo.log_session(session_id or str(uuid.uuid4()), held_on, hours, logged_by, self.today(),
+        today = self.today()
+        session = duo.log_session(session_id or str(uuid.uuid4()), held_on, hours, logged_by, today,
                                   await self.rules_for(branch))
         await self.duos.save(duo, read, _event(duo, SessionLogged(duo_id=duo_id, session_id=session.session_id,
-                                                                  held_on=held_on, hours=session.hours)))
+                                                                  held_on=held_on, hours=session.hours,
+                                                                  logged_by=logged_by, logged_on=today)))
         return duo
 
     @retried_on_conflict

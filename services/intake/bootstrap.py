@@ -31,12 +31,17 @@ def build_runtime(settings: IntakeSettings | None = None) -> ServiceRuntime:
                                        branch_store.COLLECTION: branch_store.INDEXES})
 
 
+def subscribe_consumers(first_duos: FirstDuos, consumer) -> None:
+    """What the service consumes live; a rebuild subscribes the same handlers to its replay."""
+    DuoFacts(first_duos).subscribe(consumer)
+
+
 def build_app(settings: IntakeSettings | None = None, today: Clock | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     today = today or shifted_today(settings.clock_offset_days)
     runtime = build_runtime(settings)
     first_duos = FirstDuos(runtime.db)
-    DuoFacts(first_duos).subscribe(runtime.consumer)
+    subscribe_consumers(first_duos, runtime.consumer)
     # intake writes the contacts topic, so it keeps that topic's erasure bound on quiet partitions too
     runtime.every("contact-segment-roll", Retention.from_settings(settings).contact_roll_ms / 1000,
                   ContactSegmentRoller(runtime.broker, settings.topic_prefix + topics.PARTICIPANT_CONTACTS,

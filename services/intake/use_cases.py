@@ -138,6 +138,7 @@ class Intake:
         await self.participants.change(
             document, {"$set": {"status": "erased", "erased_on": self.today().isoformat()},
                        "$unset": {"personal": "", "name_keys": "", "profile": "", "training": "", "trained": ""}}, erased, tombstone)
+        await self.first_duos.forget(participant_id)  # the audit's counts need no link to an erased person
 
     async def get(self, branch: str, participant_id: str) -> dict[str, Any]:
         document = await self.participants.get(branch, participant_id)

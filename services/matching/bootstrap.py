@@ -30,14 +30,20 @@ def build_runtime(settings: MatchingSettings | None = None) -> ServiceRuntime:
                                        round_lease.COLLECTION: [], ROUNDS: [], branch_directory.COLLECTION: []})
 
 
+def subscribe_consumers(pool: PoolView, proposals: ProposalRepository, branches: BranchDirectory,
+                        consumer) -> None:
+    """What the service consumes live; a rebuild subscribes the same handlers to its replay."""
+    PoolKeeper(pool, proposals).subscribe(consumer)
+    branches.subscribe(consumer)
+
+
 def build_app(settings: MatchingSettings | None = None, today: Clock | None = None) -> FastAPI:
     settings = settings or MatchingSettings()
     today = today or shifted_today(settings.clock_offset_days)
     runtime = build_runtime(settings)
     pool, proposals = PoolView(runtime.db), ProposalRepository(runtime.db)
-    PoolKeeper(pool, proposals).subscribe(runtime.consumer)
     branches = BranchDirectory(runtime.db)
-    branches.subscribe(runtime.consumer)
+    subscribe_consumers(pool, proposals, branches, runtime.consumer)
     app = create_app(runtime, [api.router, branch_rules.router(branches, today)], title="DUO matching",
                      description="Keeps each branch's pool and proposes duos, with scores and reasons in words.")
     app.state.matching = Matching(pool, proposals, RoundLeases(runtime.db, settings.round_lease_seconds),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import fields
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any
 
 from shared.branch_directory import BranchDirectory
@@ -13,9 +13,9 @@ from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined, Pro
 from shared.rules import NotFound, RuleBroken
 from shared.storage import retried_on_conflict
 from services.matching.adapters.pool import PoolView
-from services.matching.adapters.proposals import ProposalRepository
+from services.matching.adapters.proposals import DECLINED, ProposalRepository, formed, proposed_document
 from services.matching.adapters.round_lease import RoundLeases
-from services.matching.adapters.rounds import RoundRecords
+from services.matching.adapters.rounds import RoundRecords, round_document
 from services.matching.domain.assignment import place_newcomer, propose_round
 from services.matching.domain.candidates import Mentee, Mentor, mentee_from_facts, mentor_from_facts
 from services.matching.domain.proposal import Proposal
@@ -54,10 +54,9 @@ class Matching:
     async def _round_completed(self, branch: str, duo_ids: list[str]) -> None:
         """The round as a record of its own, whose event tells the coordinators there is something to review."""
         round_id = str(uuid.uuid4())
-        event = new_envelope(ProposalRoundCompleted(round_id=round_id, proposals=len(duo_ids), duo_ids=duo_ids),
-                             branch=branch, subject=round_id)
-        await self.rounds.add({"_id": round_id, "branch": branch, "duo_ids": duo_ids,
-                               "created_at": datetime.now(timezone.utc)}, event)
+        completed = ProposalRoundCompleted(round_id=round_id, proposals=len(duo_ids), duo_ids=duo_ids)
+        event = new_envelope(completed, branch=branch, subject=round_id)
+        await self.rounds.add(round_document(event, completed), event)
 
     async def place(self, branch: str, mentee_id: str) -> dict[str, Any] | None:
         """Propose a mentor for one newcomer, leaving every open proposal as it is."""
@@ -106,14 +105,10 @@ class Matching:
 
     async def _propose(self, branch: str, pair: ScoredPair) -> dict[str, Any]:
         duo_id = str(uuid.uuid4())
-        event = new_envelope(DuoProposed(duo_id=duo_id, mentee_id=pair.mentee_id, mentor_id=pair.mentor_id,
-                                         score=pair.score, breakdown=dict(pair.breakdown),
-                                         reasons=list(pair.reasons)),
-                             branch=branch, subject=duo_id)
-        document = {"_id": duo_id, "branch": branch, "mentee_id": pair.mentee_id, "mentor_id": pair.mentor_id,
-                    "status": "proposed", "score": pair.score, "breakdown": dict(pair.breakdown),
-                    "reasons": list(pair.reasons), "proposed_on": self.today().isoformat(),
-                    "created_at": datetime.now(timezone.utc)}
+        proposed = DuoProposed(duo_id=duo_id, mentee_id=pair.mentee_id, mentor_id=pair.mentor_id, score=pair.score,
+                               breakdown=dict(pair.breakdown), reasons=list(pair.reasons), proposed_on=self.today())
+        event = new_envelope(proposed, branch=branch, subject=duo_id)
+        document = proposed_document(event, proposed)
         await self.proposals.add(document, event)
         return document
 
@@ -131,8 +126,7 @@ class Matching:
         event = new_envelope(DuoFormed(duo_id=duo_id, mentee_id=proposal.mentee_id, mentor_id=proposal.mentor_id,
                                        started_on=started_on, score=document["score"]),
                              branch=branch, subject=duo_id)
-        await self.proposals.change(document, {"$set": {"status": "formed", "started_on": started_on.isoformat()}},
-                                    event)
+        await self.proposals.change(document, formed(started_on), event)
         return await self.get(branch, duo_id)
 
     @retried_on_conflict
@@ -143,7 +137,7 @@ class Matching:
         event = new_envelope(ProposalDeclined(duo_id=duo_id, mentee_id=proposal.mentee_id,
                                               mentor_id=proposal.mentor_id),
                              branch=branch, subject=duo_id)
-        await self.proposals.change(document, {"$set": {"status": "declined"}}, event)
+        await self.proposals.change(document, DECLINED, event)
         return await self.get(branch, duo_id)
 
     async def get(self, branch: str, duo_id: str) -> dict[str, Any]:

@@ -37,18 +37,28 @@ def delivery_rules(settings: NotifySettings) -> DeliveryRules:
         coordinators=settings.coordinator_emails)
 
 
+def notifications_of(db, settings: NotifySettings, mailer: SmtpMailer | None, now: Now = utc_now) -> Notifications:
+    """Without a mailer (a rebuild) messages are recorded and none is sent."""
+    return Notifications(NotifyStore(db, rebuilding=mailer is None), mailer, TemplateRenderer(), Links(settings.console_url),
+                         delivery_rules(settings), BranchDirectory(db), now, deliver_on_record=mailer is not None)
+
+
+def subscribe_consumers(notifications: Notifications, consumer) -> None:
+    """What the service consumes live; a rebuild subscribes the same handlers to its replay."""
+    Notifier(notifications, notifications.store, notifications.links).subscribe(consumer)
+    notifications.branches.subscribe(consumer)
+
+
 def build_app(settings: NotifySettings | None = None, now: Now = utc_now) -> FastAPI:
     settings = settings or NotifySettings()
     runtime = build_runtime(settings)
-    store, links = NotifyStore(runtime.db), Links(settings.console_url)
     mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                         settings.smtp_timeout_seconds)
-    branches = BranchDirectory(runtime.db)
-    notifications = Notifications(store, mailer, TemplateRenderer(), links, delivery_rules(settings), branches, now)
-    Notifier(notifications, store, links).subscribe(runtime.consumer)
-    branches.subscribe(runtime.consumer)
+    notifications = notifications_of(runtime.db, settings, mailer, now)
+    store = notifications.store
+    subscribe_consumers(notifications, runtime.consumer)
     runtime.every("deliver-notifications", settings.delivery_poll_seconds, notifications.deliver_due)
-    app = create_app(runtime, [api.router, branch_rules.router(branches, lambda: now().date())],
+    app = create_app(runtime, [api.router, branch_rules.router(notifications.branches, lambda: now().date())],
                      title="DUO notify",
                      description="Tells participants and coordinators what the programme needs them to know, "
                                  "in their language, and records every delivery.")

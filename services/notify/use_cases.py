@@ -51,29 +51,32 @@ def coordinator_id(address: str) -> str:
 class Notifications:
     def __init__(self, store: NotifyStore, mailer: SmtpMailer, renderer: TemplateRenderer, links: Links,
                  rules: DeliveryRules, branches: BranchDirectory, now: Now = utc_now,
-                 jitter: Callable[[], float] = random.random) -> None:
+                 jitter: Callable[[], float] = random.random, deliver_on_record: bool = True) -> None:
         self.store, self.mailer, self.renderer, self.links, self.rules = store, mailer, renderer, links, rules
         self.branches = branches  # each branch's working languages, learned from the branch events
         self.now, self.jitter = now, jitter
+        self.deliver_on_record = deliver_on_record  # a rebuild records, and sends nothing
         self.worker = uuid.uuid4().hex  # this process, as the holder of its claims
 
     # -- recording ------------------------------------------------------------------------
 
+    # `at`: when the cause happened (its event's time), so the record does not depend on when it was read.
     async def to_participant(self, cause_id: str, branch: str, participant_id: str, name: str,
-                             facts: dict[str, Any], duo_id: str | None = None) -> None:
+                             facts: dict[str, Any], duo_id: str | None = None, *, at: datetime) -> None:
         kind = message(name)
         if kind.reminder:
             facts = {**facts, "stop_url": self.links.reminders(branch, participant_id)}
-        await self._record(cause_id, branch, participant_id, kind, facts, duo_id)
+        await self._record(cause_id, branch, participant_id, kind, facts, duo_id, at=at)
 
     async def to_coordinators(self, cause_id: str, branch: str, name: str, facts: dict[str, Any],
-                              duo_id: str | None = None) -> None:
+                              duo_id: str | None = None, *, at: datetime) -> None:
         addresses = self.rules.coordinators.get(branch, [])
         if not addresses:
             log.warning("no coordinator address for the branch; message not recorded",
                         extra={"branch": branch, "template": name})
         for address in addresses:
-            await self._record(cause_id, branch, coordinator_id(address), message(name), facts, duo_id, address)
+            await self._record(cause_id, branch, coordinator_id(address), message(name), facts, duo_id, address,
+                               at=at)
 
     async def _branch_language(self, branch: str, now: datetime) -> str | None:
         """The branch's first working language in its rules of the day; None for a branch not heard of yet."""
@@ -81,15 +84,16 @@ class Notifications:
         return rules["working_languages"][0] if rules else None
 
     async def _record(self, cause_id: str, branch: str, recipient_id: str, kind: MessageKind,
-                      facts: dict[str, Any], duo_id: str | None, address: str | None = None) -> None:
+                      facts: dict[str, Any], duo_id: str | None, address: str | None = None, *,
+                      at: datetime) -> None:
         now, notification = self.now(), notification_id(cause_id, recipient_id, kind.name)
         record = {"_id": notification, "branch": branch, "recipient_id": recipient_id, "audience": kind.audience,
                   "template": kind.name, "channel": CHANNEL, "cause_event_id": cause_id, "duo_id": duo_id,
                   "facts": facts, "correlation_id": correlation.ensure(), "status": PENDING, "attempts": 0,
-                  "created_at": now, "next_attempt_at": now, "wait_contact_until": now + self.rules.contact_wait}
+                  "created_at": at, "next_attempt_at": now, "wait_contact_until": now + self.rules.contact_wait}
         if address is not None:
             record["address"] = address  # a coordinator's work address: stays in this database
-        if await self.store.add(record):
+        if await self.store.add(record) and self.deliver_on_record:
             await self.deliver(notification)
 
     async def contact_arrived(self, participant_id: str) -> None:
@@ -152,7 +156,7 @@ class Notifications:
                                          {"attempts": attempts, "reason": failure.reason})
             return False
         event = new_envelope(NotificationSent(**_facts(doc)), branch=doc["branch"], subject=doc["_id"])
-        await self.store.finish(doc["_id"], self.worker, SENT, self.now(),
+        await self.store.finish(doc["_id"], self.worker, SENT, event.time,
                                 {"attempts": attempts, "language": language, "reason": None}, event)
         log.info("notification sent", extra={"notification_id": doc["_id"], "template": kind.name,
                                              "attempts": attempts})
@@ -160,14 +164,29 @@ class Notifications:
 
     async def _fail(self, doc: dict[str, Any], now: datetime, attempts: int, reason: str) -> None:
         """Failed for good: recorded, published, and the branch's coordinators told (unless it was theirs)."""
+        event = new_envelope(NotificationFailed(**_facts(doc), reason=reason), branch=doc["branch"],
+                             subject=doc["_id"])
+        await self.tell_coordinators_of_failure(doc, reason, event.time)
+        await self.store.finish(doc["_id"], self.worker, FAILED, event.time, {"attempts": attempts, "reason": reason},
+                                event)
+        log.warning("notification failed", extra={"notification_id": doc["_id"], "reason": reason})
+
+
+    async def tell_coordinators_of_failure(self, doc: dict[str, Any], reason: str, at: datetime) -> None:
         if doc["audience"] == "participant":
             await self.to_coordinators(doc["_id"], doc["branch"], "notification-failed", {
                 "message": doc["template"], "reason": reason,
-                "notification_url": self.links.notification(doc["branch"], doc["_id"])}, doc.get("duo_id"))
-        event = new_envelope(NotificationFailed(**_facts(doc), reason=reason), branch=doc["branch"],
-                             subject=doc["_id"])
-        await self.store.finish(doc["_id"], self.worker, FAILED, now, {"attempts": attempts, "reason": reason}, event)
-        log.warning("notification failed", extra={"notification_id": doc["_id"], "reason": reason})
+                "notification_url": self.links.notification(doc["branch"], doc["_id"])}, doc.get("duo_id"), at=at)
+
+    # -- a rebuild: the outcome of a delivery, from its own event -------------------------
+
+    async def delivered(self, notification: str, at: datetime) -> None:
+        await self.store.replay_outcome(notification, SENT, at, {"reason": None})
+
+    async def failed(self, notification: str, reason: str, at: datetime) -> None:
+        doc = await self.store.replay_outcome(notification, FAILED, at, {"reason": reason})
+        if doc is not None:
+            await self.tell_coordinators_of_failure(doc, reason, at)
 
 
 def _facts(doc: dict[str, Any]) -> dict[str, str]:

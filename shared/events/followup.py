@@ -21,6 +21,10 @@ class SessionLogged(Payload):
     session_id: str
     held_on: date
     hours: float = Field(gt=0, le=12)
+    # Added later, optional, so the duo's record can be rebuilt from the log: the staff account that
+    # logged it (an id, like an outcome's verified_by) and the day on followup's clock it was logged.
+    logged_by: str | None = None
+    logged_on: date | None = None
 
 
 @event("duo-at-risk", version=1, topic=topics.DUOS, source="followup")

@@ -20,6 +20,8 @@ class DuoProposed(Payload):
     score: float = Field(ge=0, le=100)
     breakdown: dict[str, float]
     reasons: list[str]
+    # Added later, optional: the day on matching's clock, so a rebuilt view has the same date.
+    proposed_on: date | None = None
 
 
 @event("proposal-declined", version=1, topic=topics.DUOS, source="matching")

@@ -22,6 +22,9 @@ class FirstDuos:
         return await apply_once(self.collection, mentee_id, event_id,
                                 {"$min": {"first_duo_on": started_on.isoformat()}, "$set": {"branch": branch}})
 
+    async def forget(self, participant_id: str) -> None:
+        await self.collection.delete_one({"_id": participant_id})
+
     async def in_branch(self, branch: str | None) -> dict[str, date]:
         query = {} if branch is None else {"branch": branch}
         docs = await self.collection.find(query, {"first_duo_on": 1}).to_list()

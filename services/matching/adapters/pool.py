@@ -23,7 +23,7 @@ INDEXES = [IndexModel([("branch", ASCENDING), ("role", ASCENDING), ("status", AS
            IndexModel([("branch", ASCENDING), ("role", ASCENDING), ("status", ASCENDING),
                        ("registered_on", ASCENDING), ("_id", ASCENDING)])]
 NOT_ERASED = {"status": {"$ne": "erased"}}
-ATTRIBUTES = ("branch", "languages", "sectors", "experience", "postcode_area", "availability",
+ATTRIBUTES = ("branch", "languages", "sectors", "education_level", "experience", "postcode_area", "availability",
               "support_wanted", "support_offered", "registered_on", "max_active_duos", "trained")
 
 
@@ -46,6 +46,9 @@ class PoolView:
         """Erasure: only the id and the fact of erasure stay, so late events cannot recreate the person."""
         await apply_once(self.collection, participant_id, event_id,
                          {"$set": {"status": "erased"}, "$unset": {name: "" for name in ATTRIBUTES}})
+
+    async def is_erased(self, participant_id: str) -> bool:
+        return await self.collection.count_documents({"_id": participant_id, "status": "erased"}, limit=1) > 0
 
     async def get(self, branch: str, participant_id: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": participant_id, "branch": branch})

@@ -1,11 +1,14 @@
 """Proposals and the duos they become: one document each, holding its status and its events."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from shared.events import Envelope
+from shared.events.matching import DuoProposed
 from shared.messaging.idempotency import apply_once
 from shared.paging import Key, Order, find_page
 from shared.storage import change_with_events, insert_with_events
@@ -16,6 +19,22 @@ ORDER = Order("proposals", ("created_at",), descending=True)
 INDEXES = [IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
            IndexModel([("branch", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])]
 OPEN = ("proposed", "formed")
+ERASED = "erased"  # in place of an erased person's id
+
+
+def proposed_document(event: Envelope, proposed: DuoProposed) -> dict[str, Any]:
+    """A proposal as its duo-proposed event states it: the same document live and when rebuilt."""
+    return {"_id": proposed.duo_id, "branch": event.branch, "mentee_id": proposed.mentee_id,
+            "mentor_id": proposed.mentor_id, "status": "proposed", "score": proposed.score,
+            "breakdown": dict(proposed.breakdown), "reasons": list(proposed.reasons),
+            "proposed_on": (proposed.proposed_on or event.time.date()).isoformat(), "created_at": event.time}
+
+
+def formed(started_on: date) -> dict[str, Any]:
+    return {"$set": {"status": "formed", "started_on": started_on.isoformat()}}
+
+
+DECLINED = {"$set": {"status": "declined"}}
 
 
 class ProposalRepository:
@@ -48,10 +67,21 @@ class ProposalRepository:
             query["status"] = status
         return await find_page(self.collection, query, ORDER, after, limit, {"outbox": 0, "applied_events": 0})
 
+    # A decision this service took, written again from its own event (rebuilding the view). Plain
+    # writes: both are idempotent, should the relay have published the event twice.
+    async def insert_once(self, document: dict[str, Any]) -> None:
+        try:
+            await self.collection.insert_one(document)
+        except DuplicateKeyError:
+            pass
+
+    async def apply(self, duo_id: str, update: dict[str, Any]) -> None:
+        await self.collection.update_one({"_id": duo_id}, update)
+
     async def mark_ended(self, duo_id: str, event_id: str, ended: dict[str, Any]) -> bool:
         return await apply_once(self.collection, duo_id, event_id, {"$set": {"status": "ended", **ended}},
                                 upsert=False)
 
     async def forget_participant(self, participant_id: str) -> None:
         for field in ("mentee_id", "mentor_id"):
-            await self.collection.update_many({field: participant_id}, {"$set": {field: "erased"}})
+            await self.collection.update_many({field: participant_id}, {"$set": {field: ERASED}})

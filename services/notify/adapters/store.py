@@ -36,10 +36,14 @@ def _claimable(now: datetime) -> dict[str, Any]:
                     {"status": SENDING, "claimed_until": {"$lt": now}}]}
 
 
+UNSENT_AT_ERASURE = "unsent_at_erasure"
+
+
 class NotifyStore:
-    def __init__(self, db) -> None:
+    def __init__(self, db, rebuilding: bool = False) -> None:
         self.contacts = db[CONTACTS]
         self.notifications = db[NOTIFICATIONS]
+        self.rebuilding = rebuilding
 
     # -- contacts -------------------------------------------------------------------------
 
@@ -96,6 +100,12 @@ class NotifyStore:
         await self.notifications.update_one({"_id": notification_id, "status": SENDING, "claimed_by": worker},
                                             outbox.with_events(update, *events))
 
+    async def replay_outcome(self, notification_id: str, status: str, at: datetime,
+                             changes: dict[str, Any]) -> dict[str, Any] | None:
+        """A delivery's outcome from its event (a rebuild); the notification, or None if it is gone."""
+        return await self.notifications.find_one_and_update(
+            {"_id": notification_id}, {"$set": {"status": status, "finished_at": at, "claimed_by": None, **changes}})
+
     async def wake(self, recipient_id: str, now: datetime) -> None:
         """Pending messages of a participant whose contact just arrived: due now."""
         await self.notifications.update_many({"recipient_id": recipient_id, "status": PENDING},
@@ -115,6 +125,18 @@ class NotifyStore:
     async def forget_participant(self, participant_id: str) -> None:
         """Erasure: the contact and the messages not sent yet go; sent ones keep no link to the person."""
         await self.forget_contact(participant_id)
-        await self.notifications.delete_many({"recipient_id": participant_id, "status": {"$in": [PENDING, SENDING]}})
+        if self.rebuilding:
+            # Live, a message may go out between the erasure's decision and notify applying it: its sent
+            # event then comes later in the log than the erasure. So a rebuild marks what is unsent now and
+            # deletes it only at the end (drop_unsent_at_erasure), if no sent event came for it meanwhile.
+            await self.notifications.update_many({"recipient_id": participant_id, "status": {"$in": [PENDING, SENDING]}},
+                                                 {"$set": {UNSENT_AT_ERASURE: True}})
+        else:
+            await self.notifications.delete_many({"recipient_id": participant_id,
+                                                  "status": {"$in": [PENDING, SENDING]}})
         await self.notifications.update_many({"recipient_id": participant_id},
                                              {"$set": {"recipient_id": "erased", "facts": {}}})
+
+    async def drop_unsent_at_erasure(self) -> None:
+        await self.notifications.delete_many({UNSENT_AT_ERASURE: True, "status": {"$in": [PENDING, SENDING]}})
+        await self.notifications.update_many({UNSENT_AT_ERASURE: True}, {"$unset": {UNSENT_AT_ERASURE: ""}})

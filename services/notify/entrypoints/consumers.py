@@ -47,15 +47,15 @@ class Notifier:
 
     async def on_mentee_registered(self, envelope: Envelope, mentee: MenteeRegistered) -> None:
         await self.notifications.to_participant(str(envelope.id), envelope.branch, mentee.mentee_id,
-                                                "registration-received", {"role": "mentee"})
+                                                "registration-received", {"role": "mentee"}, at=envelope.time)
 
     async def on_mentor_registered(self, envelope: Envelope, mentor: MentorRegistered) -> None:
         await self.notifications.to_participant(str(envelope.id), envelope.branch, mentor.mentor_id,
-                                                "registration-received", {"role": "mentor"})
+                                                "registration-received", {"role": "mentor"}, at=envelope.time)
 
     async def on_mentor_trained(self, envelope: Envelope, trained: MentorTrained) -> None:
         await self.notifications.to_participant(str(envelope.id), envelope.branch, trained.mentor_id,
-                                                "mentor-trained", {})
+                                                "mentor-trained", {}, at=envelope.time)
 
     async def on_duo_formed(self, envelope: Envelope, duo: DuoFormed) -> None:
         await self._to_both(envelope, duo, "duo-formed", lambda role: {
@@ -81,7 +81,7 @@ class Notifier:
     async def _to_both(self, envelope: Envelope, duo, name: str, facts) -> None:
         for role, participant_id in (("mentee", duo.mentee_id), ("mentor", duo.mentor_id)):
             await self.notifications.to_participant(str(envelope.id), envelope.branch, participant_id, name,
-                                                    facts(role), duo.duo_id)
+                                                    facts(role), duo.duo_id, at=envelope.time)
 
     # -- messages to coordinators ---------------------------------------------------------
 
@@ -89,8 +89,8 @@ class Notifier:
         last = risk.last_session_on.isoformat() if risk.last_session_on else None
         await self.notifications.to_coordinators(str(envelope.id), envelope.branch, "duo-at-risk", {
             "days_without_session": risk.days_without_session, "last_session_on": last,
-            "duo_url": self.links.duo(envelope.branch, risk.duo_id)}, risk.duo_id)
+            "duo_url": self.links.duo(envelope.branch, risk.duo_id)}, risk.duo_id, at=envelope.time)
 
     async def on_round_completed(self, envelope: Envelope, round_: ProposalRoundCompleted) -> None:
         await self.notifications.to_coordinators(str(envelope.id), envelope.branch, "proposal-round-ready", {
-            "proposals": round_.proposals, "review_url": self.links.proposals(envelope.branch)})
+            "proposals": round_.proposals, "review_url": self.links.proposals(envelope.branch)}, at=envelope.time)

@@ -40,7 +40,8 @@ def test_new_envelope_takes_type_version_and_source_from_the_catalog():
     assert (envelope.type, envelope.version, envelope.source) == (spec.type, spec.version, spec.source)
     assert isinstance(envelope.id, uuid.UUID)
     assert envelope.time.tzinfo is not None
-    assert envelope.data == {"duo_id": "duo-7", "session_id": "s-1", "held_on": "2025-03-20", "hours": 1.5}
+    assert envelope.data == {"duo_id": "duo-7", "session_id": "s-1", "held_on": "2025-03-20", "hours": 1.5,
+                             "logged_by": None, "logged_on": None}
     assert session_logged().id != envelope.id, "every event gets its own id"
 
 
