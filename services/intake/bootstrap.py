@@ -12,13 +12,15 @@ from shared.runtime import ServiceRuntime
 from services.intake.adapters import first_duos as first_duo_store
 from services.intake.adapters.first_duos import FirstDuos
 from services.intake.adapters.participants import COLLECTION, INDEXES, ParticipantRepository
+from services.intake.domain.identity import IdentityHasher
 from services.intake.entrypoints import api
 from services.intake.entrypoints.consumers import DuoFacts
 from services.intake.settings import IntakeSettings
 from services.intake.use_cases import Intake
 
 PUBLISHES = ["mentee-registered", "mentor-registered", "mentor-trained", "participant-withdrawn",
-             "participant-erased", "participant-contact-changed", "participant-reminder-consent-changed"]
+             "participant-erased", "participant-contact-changed", "participant-consent-changed",
+             "participant-profile-changed"]
 
 
 def build_runtime(settings: IntakeSettings | None = None) -> ServiceRuntime:
@@ -39,6 +41,6 @@ def build_app(settings: IntakeSettings | None = None, today: Clock | None = None
     app = create_app(runtime, [api.router, api.national], title="DUO intake",
                      description="Registers mentees and mentors, checks eligibility, records mentor training; "
                                  "audits how long each group of mentees waits for a mentor.")
-    app.state.intake = Intake(ParticipantRepository(runtime.db), first_duos, today,
+    app.state.intake = Intake(ParticipantRepository(runtime.db), first_duos, IdentityHasher(settings.identity_key), today,
                               fairness_minimum_cell=settings.fairness_minimum_cell)
     return app
