@@ -16,7 +16,7 @@ from services.matching.entrypoints.consumers import PoolKeeper
 from services.matching.settings import MatchingSettings
 from services.matching.use_cases import Matching
 
-PUBLISHES = ["duo-proposed", "proposal-declined", "duo-formed", "proposal-round-completed"]
+PUBLISHES = ["duo-proposed", "proposal-declined", "duo-formed", "proposal-round-completed", "proposal-withdrawn"]
 
 
 def build_runtime(settings: MatchingSettings | None = None) -> ServiceRuntime:
@@ -32,10 +32,10 @@ def build_app(settings: MatchingSettings | None = None, today: Clock | None = No
     today = today or shifted_today(settings.clock_offset_days)
     runtime = build_runtime(settings)
     pool, proposals = PoolView(runtime.db), ProposalRepository(runtime.db)
-    PoolKeeper(pool, proposals).subscribe(runtime.consumer)
+    matching = Matching(pool, proposals, RoundLeases(runtime.db, settings.round_lease_seconds),
+                        RoundRecords(runtime.db), settings.minimum_score, settings.branch_weights, today)
+    PoolKeeper(pool, proposals, matching).subscribe(runtime.consumer)
     app = create_app(runtime, [api.router], title="DUO matching",
                      description="Keeps each branch's pool and proposes duos, with scores and reasons in words.")
-    app.state.matching = Matching(pool, proposals, RoundLeases(runtime.db, settings.round_lease_seconds),
-                                  RoundRecords(runtime.db),
-                                  settings.minimum_score, settings.branch_weights, today)
+    app.state.matching = matching
     return app

@@ -15,7 +15,7 @@ from services.matching.adapters.round_lease import RoundBusy
 from services.matching.use_cases import Matching
 
 router = APIRouter(prefix="/branches/{branch}", tags=["matching"])
-ProposalStatus = Literal["proposed", "formed", "declined", "ended"]
+ProposalStatus = Literal["proposed", "formed", "declined", "ended", "withdrawn"]
 
 
 class ProposalOut(BaseModel):
@@ -28,6 +28,7 @@ class ProposalOut(BaseModel):
     reasons: list[str]
     proposed_on: date
     started_on: date | None = None
+    withdrawn_reason: str | None = Field(default=None, description="Why matching withdrew it after a correction")
 
 
 class RoundOut(BaseModel):
@@ -71,7 +72,8 @@ def _matching(request: Request) -> Matching:
 
 def _out(doc: dict[str, Any]) -> ProposalOut:
     return ProposalOut(duo_id=doc["_id"], **{k: doc.get(k) for k in (
-        "mentee_id", "mentor_id", "status", "score", "breakdown", "reasons", "proposed_on", "started_on")})
+        "mentee_id", "mentor_id", "status", "score", "breakdown", "reasons", "proposed_on", "started_on",
+        "withdrawn_reason")})
 
 
 @contextmanager

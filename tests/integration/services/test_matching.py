@@ -18,7 +18,8 @@ import pytest
 from shared.events import Envelope, new_envelope, topics
 from shared.events.common import LanguageSkill, SectorExperience
 from shared.events.followup import DuoEnded
-from shared.events.intake import MenteeRegistered, MentorRegistered, MentorTrained, ParticipantWithdrawn
+from shared.events.intake import (MenteeRegistered, MentorRegistered, MentorTrained, ParticipantProfileChanged,
+                                  ParticipantWithdrawn)
 from services.matching.bootstrap import build_app
 from services.matching.settings import MatchingSettings
 from tests.integration.services.producing import Feed, service_connected
@@ -372,3 +373,43 @@ async def test_another_branch_cannot_run_or_read_brussels_matching(matching):
     assert r.status_code == 403 and r.json()["type"].endswith("/forbidden")
     assert (await matching.get(f"/branches/{BRANCH}/pool", headers={"Authorization": "Bearer nope"})).status_code == 401
     assert (await matching.get(f"/branches/{BRANCH}/proposals")).json() == []
+
+
+# -- corrections ---------------------------------------------------------------------------------------------
+
+def mentee_corrected(mentee_id: str, *, language: str, slots: list[str], area: str = "BE-10") -> Envelope:
+    return _envelope(ParticipantProfileChanged(
+        participant_id=mentee_id, role="mentee", changed=["languages", "postcode"],
+        languages=[LanguageSkill(code=language, level="B2")], postcode_area=area, availability=slots,
+        sectors=["logistics"], support_wanted=[]), mentee_id)
+
+
+async def test_a_correction_withdraws_the_open_proposal_it_no_longer_fits_with_the_reason(matching, kafka_bootstrap):
+    await feed_pool(matching)
+    ids = matching.ids
+    proposals = {p["mentee_id"]: p for p in await run_round(matching)}
+    dropped, kept = proposals[ids["mentee_a"]]["duo_id"], proposals[ids["mentee_b"]]["duo_id"]
+
+    # A moves nearby: the proposal still fits and stays. Then A's French is corrected away (Dutch only),
+    # sent twice as a redelivery would: the proposal with the French-speaking mentor is withdrawn, once.
+    moved = mentee_corrected(ids["mentee_a"], language="fr", slots=FRENCH_SLOTS, area="BE-11")
+    await matching.feed.send(moved)
+    await matching.feed.settled("matching")
+    assert (await matching.get(f"/branches/{BRANCH}/proposals/{dropped}")).json()["status"] == "proposed"
+    no_french = mentee_corrected(ids["mentee_a"], language="nl", slots=FRENCH_SLOTS, area="BE-11")
+    await matching.feed.send(no_french, no_french)
+    await matching.feed.settled("matching")
+
+    withdrawn = (await matching.get(f"/branches/{BRANCH}/proposals/{dropped}")).json()
+    assert withdrawn["status"] == "withdrawn"
+    assert withdrawn["withdrawn_reason"] == "no shared language at B1 or above"
+    listed = (await matching.get(f"/branches/{BRANCH}/proposals", params={"status": "withdrawn"})).json()
+    assert [p["duo_id"] for p in listed] == [dropped]
+    assert (await matching.get(f"/branches/{BRANCH}/proposals/{kept}")).json()["status"] == "proposed"
+
+    events = await duo_events(matching, kafka_bootstrap, lambda es: of_type(es, "proposal-withdrawn"))
+    [event] = of_type(events, "proposal-withdrawn")
+    assert event.subject == dropped and event.data["reason_code"] == "no_shared_language"
+    # The pool holds the corrected profile: A waits again, and the next round finds no French mentor for her.
+    assert all(p["mentee_id"] != ids["mentee_a"] or p["mentor_id"] not in (ids["logistics"], ids["junior"])
+               for p in await run_round(matching))
