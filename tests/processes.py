@@ -79,7 +79,7 @@ async def running_suite(kafka_bootstrap: str, mongo_url: str, smtp_sink, log_dir
 
     env = {**isolated_env(kafka_bootstrap, mongo_url), "DUO_SMTP_HOST": smtp_sink.host}
     running = await asyncio.to_thread(start_suite, env, log_dir, smtp_sink.port)
-    running.prefix = env["DUO_TOPIC_PREFIX"]
+    running.prefix, running.run_id = env["DUO_TOPIC_PREFIX"], env["DUO_RUN_ID"]
     try:
         yield running
     finally:

@@ -15,20 +15,16 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from tests.e2e.people import TRAINING_MODULES, mentee, mentor
-from tests.processes import start_suite
-from tests.suite import auth, eventually, isolated_env
+from tests.processes import running_suite
+from tests.suite import auth, eventually
 
 BRUSSELS = auth("coordinator", ("brussels",))
 
 
 @pytest.fixture
 async def suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path):
-    env = isolated_env(kafka_bootstrap, mongo_url)
-    env["DUO_SMTP_HOST"] = smtp_sink.host
-    running = await asyncio.to_thread(start_suite, env, tmp_path, smtp_sink.port)
-    running.run_id = env["DUO_RUN_ID"]
-    yield running
-    await asyncio.to_thread(running.stop)
+    async with running_suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path) as running:
+        yield running
 
 
 async def created(response) -> str:
