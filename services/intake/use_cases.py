@@ -40,6 +40,9 @@ class Contact:
     preferred_language: str
 
 
+IDENTITY_FIELDS = {"first_name", "last_name", "email"}  # with the birth date, what identity keys are made of
+
+
 class Intake:
     def __init__(self, participants: ParticipantRepository, first_duos: FirstDuos, hasher: IdentityHasher,
                  today: Clock = utc_today, fairness_minimum_cell: int = MINIMUM_CELL) -> None:
@@ -126,12 +129,13 @@ class Intake:
             mine = after["personal"]
             contact = Contact(mine["first_name"], mine["last_name"], mine["email"], mine["preferred_language"])
             events.append(self._event(document, _contact_event(participant_id, role, contact)))
+        if set(changed) & IDENTITY_FIELDS:
             hashes = self.hasher.hashes(Identity(contact.first_name, contact.last_name, contact.email,
                                                  date.fromisoformat(mine["birth_date"])))
             duplicate = await self._duplicate(branch, hashes, exclude=participant_id)
-            if duplicate:
+            if duplicate and not document.get("deliberate_duplicate"):  # one accepted knowingly stays so
                 raise duplicate
-            update["$set"]["duplicate_keys" if document.get("duplicate_keys") else "identity_keys"] = sorted(
+            update["$set"]["duplicate_keys" if document.get("deliberate_duplicate") else "identity_keys"] = sorted(
                 hashes.values())
         profile_changed = [name for name in changed if name not in CONTACT_FIELDS]
         if profile_changed:

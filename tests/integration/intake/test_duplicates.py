@@ -41,6 +41,10 @@ async def test_a_deliberate_duplicate_is_registered_and_recorded_as_such(intake)
     history = (await intake.get(f"/branches/brussels/participants/{second['participant_id']}/history")).json()
     assert history["entries"][0]["change"] == "registration"
     assert history["entries"][0]["fields"] == ["deliberate_duplicate"]
+    # Corrected later, it stays a knowing duplicate rather than being refused as one.
+    r = await intake.patch(f"/branches/brussels/participants/{second['participant_id']}",
+                           json={"first_name": "Amina-Rose", "preferred_language": "nl"})
+    assert r.status_code == 200, r.text
     # The first record still holds the person's keys: a third registration is refused, naming it.
     assert (await register(intake, first)).json()["existing_participant_id"] == created
 
