@@ -46,7 +46,9 @@ def mentor_body(record: dict, shift) -> dict:
 
 def _person(record: dict, shift) -> dict:
     area = record["postcode_area"].split("-")[1]
-    return {"first_name": record["name"], "last_name": "Bench", "email": f"{record['_id']}@bench.example",
+    # The last name carries the id: two synthetic people may share a first name and a birth date,
+    # and intake refuses the same person twice.
+    return {"first_name": record["name"], "last_name": f"Bench {record['_id']}", "email": f"{record['_id']}@bench.example",
             "birth_date": (date.fromisoformat(record["birth_date"]) + shift).isoformat(),  # same age today
             "country": "BE", "postcode": f"{area}00"[:4], "languages": record["languages"],
             "availability": record["availability"], "consent": True}

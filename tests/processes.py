@@ -46,12 +46,13 @@ class Suite:
 
 
 def start_suite(base_env: dict[str, str], log_dir: Path, smtp_port: int | None = None,
-                processes: int = 1, env_for: dict[str, dict[str, str]] | None = None) -> Suite:
+                processes: int = 1, env_for: dict[str, dict[str, str]] | None = None,
+                services: tuple[str, ...] = SERVICES) -> Suite:
     """`processes` per service, sharing the service's database and consumer group, as in production;
-    `env_for[name]` adds settings to one service's processes."""
+    `env_for[name]` adds settings to one service's processes; `services` starts only some of them."""
     suite = Suite()
     run_id = base_env.get("DUO_RUN_ID", "run")
-    for name in SERVICES:
+    for name in services:
         for k in range(1, processes + 1):
             port = free_port()
             env = {**os.environ, **base_env, **(env_for or {}).get(name, {}), "DUO_HTTP_PORT": str(port),
@@ -78,7 +79,7 @@ async def running_suite(kafka_bootstrap: str, mongo_url: str, smtp_sink, log_dir
 
     env = {**isolated_env(kafka_bootstrap, mongo_url), "DUO_SMTP_HOST": smtp_sink.host}
     running = await asyncio.to_thread(start_suite, env, log_dir, smtp_sink.port)
-    running.prefix = env["DUO_TOPIC_PREFIX"]
+    running.prefix, running.run_id = env["DUO_TOPIC_PREFIX"], env["DUO_RUN_ID"]
     try:
         yield running
     finally:

@@ -15,13 +15,14 @@ from services.intake.adapters.first_duos import FirstDuos
 from services.intake.adapters.participants import COLLECTION, INDEXES, ParticipantRepository
 from services.intake.branch_use_cases import Branches
 from services.intake.entrypoints import api, branches_api
+from services.intake.domain.identity import IdentityHasher
 from services.intake.entrypoints.consumers import DuoFacts
 from services.intake.settings import IntakeSettings
 from services.intake.use_cases import Intake
 
 PUBLISHES = ["mentee-registered", "mentor-registered", "mentor-trained", "participant-withdrawn",
-             "participant-erased", "participant-contact-changed", "participant-reminder-consent-changed",
-             "branch-opened", "branch-rules-changed", "branch-closed"]
+             "participant-erased", "participant-contact-changed", "participant-consent-changed",
+             "participant-profile-changed", "branch-opened", "branch-rules-changed", "branch-closed"]
 
 
 def build_runtime(settings: IntakeSettings | None = None) -> ServiceRuntime:
@@ -54,6 +55,7 @@ def build_app(settings: IntakeSettings | None = None, today: Clock | None = None
                                  "audits how long each group of mentees waits for a mentor; keeps the branches "
                                  "and their rules.")
     app.state.branches = branches
-    app.state.intake = Intake(ParticipantRepository(runtime.db), first_duos, branches, today,
+    app.state.intake = Intake(ParticipantRepository(runtime.db), first_duos, branches,
+                              IdentityHasher(settings.identity_key), today,
                               fairness_minimum_cell=settings.fairness_minimum_cell)
     return app

@@ -19,7 +19,7 @@ from services.matching.entrypoints.consumers import PoolKeeper
 from services.matching.settings import MatchingSettings
 from services.matching.use_cases import Matching
 
-PUBLISHES = ["duo-proposed", "proposal-declined", "duo-formed", "proposal-round-completed"]
+PUBLISHES = ["duo-proposed", "proposal-declined", "duo-formed", "proposal-round-completed", "proposal-withdrawn"]
 
 
 def build_runtime(settings: MatchingSettings | None = None) -> ServiceRuntime:
@@ -31,9 +31,10 @@ def build_runtime(settings: MatchingSettings | None = None) -> ServiceRuntime:
 
 
 def subscribe_consumers(pool: PoolView, proposals: ProposalRepository, branches: BranchDirectory,
-                        consumer) -> None:
-    """What the service consumes live; a rebuild subscribes the same handlers to its replay."""
-    PoolKeeper(pool, proposals).subscribe(consumer)
+                        consumer, matching: Matching | None = None) -> None:
+    """What the service consumes live; a rebuild subscribes the same handlers to its replay, without
+    `matching`: the withdrawals it decided come back from its own events instead."""
+    PoolKeeper(pool, proposals, matching).subscribe(consumer)
     branches.subscribe(consumer)
 
 
@@ -43,9 +44,10 @@ def build_app(settings: MatchingSettings | None = None, today: Clock | None = No
     runtime = build_runtime(settings)
     pool, proposals = PoolView(runtime.db), ProposalRepository(runtime.db)
     branches = BranchDirectory(runtime.db)
-    subscribe_consumers(pool, proposals, branches, runtime.consumer)
+    matching = Matching(pool, proposals, RoundLeases(runtime.db, settings.round_lease_seconds),
+                        RoundRecords(runtime.db), branches, settings.minimum_score, today)
+    subscribe_consumers(pool, proposals, branches, runtime.consumer, matching)
     app = create_app(runtime, [api.router, branch_rules.router(branches, today)], title="DUO matching",
                      description="Keeps each branch's pool and proposes duos, with scores and reasons in words.")
-    app.state.matching = Matching(pool, proposals, RoundLeases(runtime.db, settings.round_lease_seconds),
-                                  RoundRecords(runtime.db), branches, settings.minimum_score, today)
+    app.state.matching = matching
     return app

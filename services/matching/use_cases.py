@@ -9,7 +9,7 @@ from typing import Any
 from shared.branch_directory import BranchDirectory
 from shared.clock import Clock, utc_today
 from shared.events import new_envelope
-from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined, ProposalRoundCompleted
+from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined, ProposalRoundCompleted, ProposalWithdrawn
 from shared.rules import NotFound, RuleBroken
 from shared.storage import retried_on_conflict
 from services.matching.adapters.pool import PoolView
@@ -18,7 +18,7 @@ from services.matching.adapters.round_lease import RoundLeases
 from services.matching.adapters.rounds import RoundRecords, round_document
 from services.matching.domain.assignment import place_newcomer, propose_round
 from services.matching.domain.candidates import Mentee, Mentor, mentee_from_facts, mentor_from_facts
-from services.matching.domain.proposal import Proposal
+from services.matching.domain.proposal import Proposal, misfit
 from services.matching.domain.scoring import ScoredPair, Weights
 from services.matching.domain.waiting import Waiting, waiting_report
 
@@ -140,6 +140,31 @@ class Matching:
         await self.proposals.change(document, DECLINED, event)
         return await self.get(branch, duo_id)
 
+    async def reconsider(self, participant_id: str) -> None:
+        """After a correction: withdraw, with the reason, each open proposal of this person that no longer fits.
+        A duo already formed is left to the coordinators' own conversation."""
+        for document in await self.proposals.proposed_with(participant_id):
+            await self._reconsider(document["branch"], document["_id"])
+
+    @retried_on_conflict
+    async def _reconsider(self, branch: str, duo_id: str) -> None:
+        document = await self.get(branch, duo_id)
+        proposal = _proposal(document)
+        mentee, mentor = (await self.pool.get(branch, proposal.mentee_id), await self.pool.get(branch, proposal.mentor_id))
+        if proposal.status != "proposed" or not _scorable(mentee) or not _scorable(mentor):
+            return
+        weights, _ = await self._rules(branch)
+        reason = misfit(mentee_from_facts(mentee), mentor_from_facts(mentor, 1), weights, self.minimum_score)
+        if reason is None:
+            return
+        proposal.withdraw()
+        code, words = reason
+        event = new_envelope(ProposalWithdrawn(duo_id=duo_id, mentee_id=proposal.mentee_id,
+                                               mentor_id=proposal.mentor_id, reason_code=code, reason=words),
+                             branch=branch, subject=duo_id)
+        await self.proposals.change(document, {"$set": {"status": "withdrawn", "withdrawn_reason": words,
+                                                        "withdrawn_reason_code": code}}, event)
+
     async def get(self, branch: str, duo_id: str) -> dict[str, Any]:
         document = await self.proposals.get(branch, duo_id)
         if document is None:
@@ -150,3 +175,7 @@ class Matching:
 def _proposal(document: dict[str, Any]) -> Proposal:
     return Proposal(duo_id=document["_id"], mentee_id=document["mentee_id"], mentor_id=document["mentor_id"],
                     status=document["status"], proposed_on=date.fromisoformat(document["proposed_on"]))
+
+
+def _scorable(pool_record: dict[str, Any] | None) -> bool:
+    return bool(pool_record) and pool_record.get("status") != "erased" and "languages" in pool_record

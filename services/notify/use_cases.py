@@ -24,6 +24,7 @@ from shared.observability import correlation
 from services.notify.adapters.mailer import SmtpMailer
 from services.notify.adapters.store import FAILED, PENDING, SENT, SKIPPED, NotifyStore
 from services.notify.adapters.templates import TemplateRenderer
+from services.notify.domain.consent import withheld
 from services.notify.domain.delivery import DeliveryFailure, RetryPolicy, notification_id
 from services.notify.domain.language import choose_language
 from services.notify.domain.links import Links
@@ -99,6 +100,11 @@ class Notifications:
     async def contact_arrived(self, participant_id: str) -> None:
         await self.store.wake(participant_id, self.now())
 
+    async def consent_changed(self, participant_id: str, branch: str, purpose: str, granted: bool) -> None:
+        await self.store.set_consent(participant_id, branch, purpose, granted)
+        if purpose == "contact" and not granted:  # later messages are skipped when their turn comes
+            await self.store.skip_pending(participant_id, self.now(), "consent to be contacted withdrawn")
+
     # -- delivering -----------------------------------------------------------------------
 
     async def deliver_due(self) -> int:
@@ -130,8 +136,9 @@ class Notifications:
                     return False
                 await self._fail(doc, now, attempts, "no contact on file for this participant")
                 return False
-            if kind.reminder and contact.get("reminders") is False:
-                await self.store.finish(doc["_id"], self.worker, SKIPPED, now, {"reason": "reminders declined"})
+            reason = withheld(kind, self.store.consents(contact))
+            if reason:
+                await self.store.finish(doc["_id"], self.worker, SKIPPED, now, {"reason": reason})
                 return False
             address, language = contact["email"], contact.get("language")
             variables = {**doc["facts"], "first_name": contact["display_name"]}

@@ -72,7 +72,10 @@ class ParticipantErased(Payload):
 
 @event("participant-reminder-consent-changed", version=1, topic=topics.PARTICIPANTS, source="intake")
 class ParticipantReminderConsentChanged(Payload):
-    """The participant accepts or declines reminders (news about their duo itself always reaches them)."""
+    """The participant accepts or declines reminders (news about their duo itself always reaches them).
+
+    Superseded by participant-consent-changed (purpose `reminders`); no longer published, still read
+    so that an older log replays the same."""
 
     participant_id: str
     reminders: bool
@@ -87,3 +90,35 @@ class ParticipantContactChanged(Payload):
     display_name: str = Field(min_length=1, max_length=120)
     email: EmailStr
     preferred_language: str = Field(pattern=r"^[a-z]{2}$")
+
+
+ConsentPurpose = Literal["contact", "reminders", "follow_up"]
+
+
+@event("participant-consent-changed", version=1, topic=topics.PARTICIPANTS, source="intake")
+class ParticipantConsentChanged(Payload):
+    """The participant gave or withdrew consent for one purpose: to be contacted at all, reminders, or the
+    follow-up three months after the duo. Without consent to be contacted, notify sends them nothing."""
+
+    participant_id: str
+    purpose: ConsentPurpose
+    granted: bool
+    recorded_on: date = Field(description="Day the participant gave or withdrew it")
+    source: Literal["registration", "in_person", "phone", "email", "letter", "form", "not_stated"]
+
+
+@event("participant-profile-changed", version=1, topic=topics.PARTICIPANTS, source="intake")
+class ParticipantProfileChanged(Payload):
+    """A coordinator corrected what matching scores on; carries the whole profile as it now is (the postcode
+    as its area only). A mentee has sectors and support_wanted, a mentor experience and support_offered."""
+
+    participant_id: str
+    role: Role
+    changed: list[str] = Field(min_length=1, description="Names of the corrected fields")
+    languages: list[LanguageSkill] = Field(min_length=1)
+    postcode_area: PostcodeArea
+    availability: list[Slot] = Field(min_length=1)
+    sectors: list[Sector] | None = None
+    support_wanted: list[SupportKind] | None = None
+    experience: list[SectorExperience] | None = None
+    support_offered: list[SupportKind] | None = None

@@ -51,3 +51,15 @@ class ProposalRoundCompleted(Payload):
     round_id: str
     proposals: int = Field(ge=1)
     duo_ids: list[str] = Field(min_length=1)
+
+
+@event("proposal-withdrawn", version=1, topic=topics.DUOS, source="matching")
+class ProposalWithdrawn(Payload):
+    """An open proposal no longer fits after a correction (a language dropped, say): matching withdrew it,
+    and the mentee waits for the next round. The pair may be proposed again if it fits again."""
+
+    duo_id: str
+    mentee_id: str
+    mentor_id: str
+    reason_code: str = Field(description="no_shared_language, no_shared_slot or below_minimum")
+    reason: str

@@ -6,7 +6,7 @@ from datetime import date
 from shared.rules import Refusal
 from shared.vocabulary import LANGUAGE_NAMES, age_on, level_rank, postcode_area
 from services.intake.domain.branches import BranchRules
-from services.intake.domain.participants import MenteeApplication, MentorApplication, Person
+from services.intake.domain.participants import Language, MenteeApplication, MentorApplication, Person
 
 MIGRATION_BACKGROUNDS = frozenset({"self", "parent", "grandparent"})
 OLDEST_PLAUSIBLE_AGE = 110  # a birth date further back is a typing error, not a person
@@ -65,17 +65,28 @@ def _common(person: Person, rules: BranchRules, registered_on: date, min_level: 
     elif age_on(person.birth_date, registered_on) > OLDEST_PLAUSIBLE_AGE:
         refusals.append(Refusal("birth_date.implausible", f"A birth date more than {OLDEST_PLAUSIBLE_AGE} years ago "
                                 "is not plausible; check the year.", "birth_date"))
-    if person.country != rules.country:
-        refusals.append(Refusal("address.country", f"Branch {rules.branch} registers people living in "
-                                f"{rules.country}.", "country"))
-    else:
-        try:
-            postcode_area(person.country, person.postcode)
-        except ValueError as error:
-            refusals.append(Refusal("address.postcode", str(error), "postcode"))
-    if not any(lang.code in rules.working_languages and level_rank(lang.level) >= level_rank(min_level)
-               for lang in person.languages):
-        names = " or ".join(sorted(LANGUAGE_NAMES.get(code, code) for code in rules.working_languages))
-        refusals.append(Refusal("language.working_language",
-                                f"The person must speak {names} at level {min_level} or above.", "languages"))
+    refusals += check_address(person.country, person.postcode, rules)
+    refusals += check_languages(person.languages, rules, min_level)
     return refusals
+
+
+def check_address(country: str, postcode: str, rules: BranchRules) -> list[Refusal]:
+    """The branch's country and a postcode of that country: at registration and on a correction."""
+    if country != rules.country:
+        return [Refusal("address.country", f"Branch {rules.branch} registers people living in {rules.country}.",
+                        "country")]
+    try:
+        postcode_area(country, postcode)
+    except ValueError as error:
+        return [Refusal("address.postcode", str(error), "postcode")]
+    return []
+
+
+def check_languages(languages: tuple[Language, ...], rules: BranchRules, min_level: str) -> list[Refusal]:
+    """A working language of the branch at the role's minimum level: at registration and on a correction."""
+    if any(lang.code in rules.working_languages and level_rank(lang.level) >= level_rank(min_level)
+           for lang in languages):
+        return []
+    names = " or ".join(sorted(LANGUAGE_NAMES.get(code, code) for code in rules.working_languages))
+    return [Refusal("language.working_language",
+                    f"The person must speak {names} at level {min_level} or above.", "languages")]

@@ -1,6 +1,8 @@
-"""Intake's HTTP API: coordinators register mentees and mentors, record training, withdraw and erase."""
+"""Intake's HTTP API: coordinators register mentees and mentors, correct their records, record consent and
+training, withdraw and erase; each change is in the record's history."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -11,9 +13,12 @@ from shared.http.paging import Page, Paging
 from shared.http.problems import Problem
 from services.intake.adapters.participants import ORDER
 from services.intake.domain.names import folded
+from services.intake.domain.consent import PURPOSES, granted
+from services.intake.domain.identity import DuplicateParticipant
 from services.intake.domain.participants import Language, MenteeApplication, MentorApplication
-from services.intake.entrypoints.schemas import (MenteeIn, MentorIn, ParticipantOut, PersonIn, ReminderConsentIn,
-                                                 TrainingModuleIn, WithdrawalIn)
+from services.intake.entrypoints.schemas import (ConsentIn, ConsentOut, CorrectionIn, HistoryEntryOut, HistoryOut,
+                                                 MenteeIn, MentorIn, ParticipantOut, PersonIn, TrainingModuleIn,
+                                                 WithdrawalIn)
 from services.intake.use_cases import Contact, Intake
 
 router = APIRouter(prefix="/branches/{branch}", tags=["participants"])
@@ -25,13 +30,35 @@ def _intake(request: Request) -> Intake:
 
 
 def _out(document: dict[str, Any]) -> ParticipantOut:
-    training = document.get("training") or {}
+    training, consents = document.get("training") or {}, document.get("consents") or {}
     return ParticipantOut(
         participant_id=document["_id"], branch=document["branch"], role=document["role"],
         status=document["status"], registered_on=date.fromisoformat(document["registered_on"]),
         first_name=(document.get("personal") or {}).get("first_name"), training_modules=sorted(training),
         trained=document["role"] == "mentor" and bool(document.get("trained")),
-        reminders=(document.get("consents") or {}).get("reminders", True), rules_version=document.get("rules_version"))
+        reminders=granted(consents, "reminders"), deliberate_duplicate=document.get("deliberate_duplicate", False),
+        rules_version=document.get("rules_version"),
+        consents={purpose: ConsentOut(granted=granted(consents, purpose), **{
+            k: v for k, v in (consents.get(purpose) if isinstance(consents.get(purpose), dict) else {}).items()
+            if k in ("on", "source")}) for purpose in PURPOSES})
+
+
+@contextmanager
+def _duplicates():
+    """A known person: 409 naming the fields, and the record's id when it is in this branch (nothing else)."""
+    try:
+        yield
+    except DuplicateParticipant as duplicate:
+        rule = "participant.duplicate" if duplicate.existing_participant_id else "participant.known_in_another_branch"
+        fields = ["email"] if "email" in duplicate.matched_on else []
+        if "name_and_birth_date" in duplicate.matched_on:
+            fields += ["first_name", "last_name", "birth_date"]
+        raise Problem(409, "Already registered", f"{duplicate} To register them anyway, send "
+                      "deliberate_duplicate: true.", "duplicate-participant", {
+                          "existing_participant_id": duplicate.existing_participant_id,
+                          "known_in_another_branch": duplicate.existing_participant_id is None,
+                          "matched_on": list(duplicate.matched_on),
+                          "errors": [{"field": f, "rule": rule, "message": str(duplicate)} for f in fields]}) from None
 
 
 def _person(body: PersonIn) -> dict[str, Any]:
@@ -45,24 +72,30 @@ def _contact(body: PersonIn) -> Contact:
 
 
 @router.post("/mentees", status_code=status.HTTP_201_CREATED, summary="Register an eligible mentee")
-async def register_mentee(request: Request, branch: Branch, body: MenteeIn) -> ParticipantOut:
+async def register_mentee(request: Request, branch: Branch, caller: CurrentCaller, body: MenteeIn) -> ParticipantOut:
     application = MenteeApplication(
         **_person(body), target_sectors=tuple(body.target_sectors), education_level=body.education_level,
         employment_service_registered=body.employment_service.registered,
         migration_background=body.migration_background, right_to_work=body.right_to_work)
-    return _out(await _intake(request).register_mentee(branch, application, _contact(body), body.support_wanted))
+    with _duplicates():
+        return _out(await _intake(request).register_mentee(branch, application, _contact(body), body.support_wanted,
+                                                           caller.subject, body.deliberate_duplicate))
 
 
 @router.post("/mentors", status_code=status.HTTP_201_CREATED, summary="Register a volunteer mentor")
-async def register_mentor(request: Request, branch: Branch, body: MentorIn) -> ParticipantOut:
+async def register_mentor(request: Request, branch: Branch, caller: CurrentCaller, body: MentorIn) -> ParticipantOut:
     application = MentorApplication(
         **_person(body), experience=tuple((e.sector, e.years) for e in body.experience), volunteer=body.volunteer)
-    return _out(await _intake(request).register_mentor(branch, application, _contact(body), body.support_offered))
+    with _duplicates():
+        return _out(await _intake(request).register_mentor(branch, application, _contact(body), body.support_offered,
+                                                           caller.subject, body.deliberate_duplicate))
 
 
 @router.post("/mentors/{mentor_id}/training-modules", summary="Record a completed training module")
-async def record_training(request: Request, branch: Branch, mentor_id: str, body: TrainingModuleIn) -> ParticipantOut:
-    return _out(await _intake(request).record_training(branch, mentor_id, body.module, body.completed_on))
+async def record_training(request: Request, branch: Branch, caller: CurrentCaller, mentor_id: str,
+                          body: TrainingModuleIn) -> ParticipantOut:
+    return _out(await _intake(request).record_training(branch, mentor_id, body.module, body.completed_on,
+                                                       caller.subject))
 
 
 @router.get("/participants", summary="Participants of the branch, newest registration first")
@@ -83,21 +116,50 @@ async def get_participant(request: Request, branch: Branch, participant_id: str)
 
 
 @router.post("/participants/{participant_id}/withdrawal", summary="A participant leaves the programme")
-async def withdraw(request: Request, branch: Branch, participant_id: str, body: WithdrawalIn) -> ParticipantOut:
-    return _out(await _intake(request).withdraw(branch, participant_id, body.withdrawn_on))
+async def withdraw(request: Request, branch: Branch, caller: CurrentCaller, participant_id: str,
+                   body: WithdrawalIn) -> ParticipantOut:
+    return _out(await _intake(request).withdraw(branch, participant_id, body.withdrawn_on, caller.subject))
 
 
-@router.put("/participants/{participant_id}/consents/reminders",
-            summary="Record whether the participant accepts reminders (news about their duo always goes out)")
-async def set_reminder_consent(request: Request, branch: Branch, participant_id: str,
-                               body: ReminderConsentIn) -> ParticipantOut:
-    return _out(await _intake(request).set_reminder_consent(branch, participant_id, body.granted))
+@router.patch("/participants/{participant_id}",
+              summary="Correct contact details, postcode, languages, sectors, availability or support "
+                      "(checked as at registration)")
+async def correct(request: Request, branch: Branch, caller: CurrentCaller, participant_id: str,
+                  body: CorrectionIn) -> ParticipantOut:
+    changes: dict[str, Any] = {name: getattr(body, name) for name in body.model_fields_set
+                               if getattr(body, name) is not None}
+    if "email" in changes:
+        changes["email"] = str(changes["email"])
+    if "languages" in changes:
+        changes["languages"] = tuple(Language(lang.code, lang.level) for lang in body.languages)
+    if "experience" in changes:
+        changes["experience"] = tuple((e.sector, e.years) for e in body.experience)
+    with _duplicates():
+        return _out(await _intake(request).correct(branch, participant_id, changes, caller.subject))
+
+
+@router.get("/participants/{participant_id}/history",
+            summary="Every change to the record: when, by whom, which fields (never the values)")
+async def history(request: Request, branch: Branch, participant_id: str,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> HistoryOut:
+    document = await _intake(request).get(branch, participant_id)
+    entries = list(reversed(document.get("history") or []))[:limit]
+    return HistoryOut(participant_id=participant_id, entries=[HistoryEntryOut(**e) for e in entries])
+
+
+@router.put("/participants/{participant_id}/consents/{purpose}",
+            summary="Record a consent given or withdrawn: to be contacted at all, to reminders, to the follow-up "
+                    "at +3 months")
+async def set_consent(request: Request, branch: Branch, caller: CurrentCaller, participant_id: str,
+                      purpose: Literal["contact", "reminders", "follow_up"], body: ConsentIn) -> ParticipantOut:
+    return _out(await _intake(request).set_consent(branch, participant_id, purpose, body.granted, body.on,
+                                                   body.source, caller.subject))
 
 
 @router.delete("/participants/{participant_id}", status_code=status.HTTP_204_NO_CONTENT,
                summary="Erase a participant's personal data everywhere (right to erasure)")
-async def erase(request: Request, branch: Branch, participant_id: str) -> Response:
-    await _intake(request).erase(branch, participant_id)
+async def erase(request: Request, branch: Branch, caller: CurrentCaller, participant_id: str) -> Response:
+    await _intake(request).erase(branch, participant_id, caller.subject)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
@@ -12,7 +12,13 @@ from shared.http.branch_rules import RuleVersionOut
 from shared.http.models import RequestBody
 
 Country = Literal["BE", "FR", "NL"]
-Name = Field(min_length=1, max_length=60)
+# Each field's shape once, for a registration and for a correction alike.
+Name = Annotated[str, Field(min_length=1, max_length=60)]
+PreferredLanguage = Literal["fr", "nl", "en"]
+Postcode = Annotated[str, Field(min_length=4, max_length=8)]
+Availability = Annotated[list[Slot], Field(min_length=1, max_length=21)]
+Sectors = Annotated[list[Sector], Field(min_length=1, max_length=5)]
+Support = Annotated[list[SupportKind], Field(max_length=7)]
 
 
 class LanguageIn(RequestBody):
@@ -30,33 +36,57 @@ class EmploymentServiceIn(RequestBody):
     registered: bool
 
 
+Languages = Annotated[list[LanguageIn], Field(min_length=1, max_length=10)]
+Experience = Annotated[list[ExperienceIn], Field(min_length=1, max_length=10)]
+
+
 class PersonIn(RequestBody):
-    first_name: str = Name
-    last_name: str = Name
+    first_name: Name
+    last_name: Name
     email: EmailStr
     birth_date: date
-    preferred_language: Literal["fr", "nl", "en"] = "fr"
+    preferred_language: PreferredLanguage = "fr"
     country: Country
-    postcode: str = Field(min_length=4, max_length=8)
-    languages: list[LanguageIn] = Field(min_length=1, max_length=10)
-    availability: list[Slot] = Field(min_length=1, max_length=21)
+    postcode: Postcode
+    languages: Languages
+    availability: Availability
     consent: bool = Field(description="Consent to the processing of personal data")
+    deliberate_duplicate: bool = Field(
+        default=False, description="Register even though a person with the same e-mail, or the same names and "
+                                   "birth date, is known (in this branch or another); recorded as such")
 
 
 class MenteeIn(PersonIn):
-    target_sectors: list[Sector] = Field(min_length=1, max_length=5)
+    target_sectors: Sectors
     education_level: Literal["none", "primary", "secondary", "vocational", "bachelor", "master", "doctorate"]
     employment_service: EmploymentServiceIn
     migration_background: Literal["self", "parent", "grandparent", "none"] = Field(
         description="Born outside the EU (self), or a parent or grandparent who was")
     right_to_work: bool
-    support_wanted: list[SupportKind] = Field(default_factory=list, max_length=7)
+    support_wanted: Support = Field(default_factory=list)
 
 
 class MentorIn(PersonIn):
-    experience: list[ExperienceIn] = Field(min_length=1, max_length=10)
+    experience: Experience
     volunteer: bool
-    support_offered: list[SupportKind] = Field(default_factory=list, max_length=7)
+    support_offered: Support = Field(default_factory=list)
+
+
+class CorrectionIn(RequestBody):
+    """Only the fields to change; each checked as at registration. A mentee has target_sectors and
+    support_wanted, a mentor experience and support_offered."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: EmailStr | None = None
+    preferred_language: PreferredLanguage | None = None
+    postcode: Postcode | None = None
+    languages: Languages | None = None
+    availability: Availability | None = None
+    target_sectors: Sectors | None = None
+    experience: Experience | None = None
+    support_wanted: Support | None = None
+    support_offered: Support | None = None
 
 
 class TrainingModuleIn(RequestBody):
@@ -66,6 +96,12 @@ class TrainingModuleIn(RequestBody):
 
 class WithdrawalIn(RequestBody):
     withdrawn_on: date
+
+
+class ConsentOut(BaseModel):
+    granted: bool
+    on: date | None = Field(default=None, description="None: given with the registration, never changed")
+    source: str | None = None
 
 
 class ParticipantOut(BaseModel):
@@ -78,13 +114,31 @@ class ParticipantOut(BaseModel):
     training_modules: list[str] = []
     trained: bool = False
     reminders: bool = Field(default=True, description="Whether the participant accepts reminders")
+    consents: dict[str, ConsentOut] = Field(default_factory=dict,
+                                              description="Per purpose: contact, reminders, follow_up")
+    deliberate_duplicate: bool = Field(default=False, description="Registered knowingly as a possible duplicate")
     rules_version: int | None = Field(default=None, description="The version of the branch's rules that judged "
                                                                 "the registration")
 
 
-class ReminderConsentIn(RequestBody):
-    granted: bool = Field(description="True: reminders (first meeting, check-ins, follow-up) are sent; "
-                                      "false: only news about the duo itself")
+class ConsentIn(RequestBody):
+    granted: bool = Field(description="contact: whether the programme may write to the person at all; "
+                                      "reminders: first meeting, check-ins (news about the duo itself always goes "
+                                      "out while contact is granted); follow_up: the questions 3 months after")
+    on: date | None = Field(default=None, description="Day the person said so; today if left out")
+    source: Literal["in_person", "phone", "email", "letter", "form", "not_stated"] = "not_stated"
+
+
+class HistoryEntryOut(BaseModel):
+    at: str = Field(description="When (UTC, ISO 8601)")
+    by: str = Field(description="Who: the staff member's token subject")
+    change: str = Field(description="registration, correction, consent, training, withdrawal or erasure")
+    fields: list[str] = Field(description="Which fields changed; never their values")
+
+
+class HistoryOut(BaseModel):
+    participant_id: str
+    entries: list[HistoryEntryOut] = Field(description="Newest first")
 
 
 class MatchingWeightsIn(RequestBody):

@@ -55,6 +55,12 @@ class ProposalRepository:
         return await self.collection.find({"branch": branch, "status": {"$in": list(OPEN)}},
                                           {"mentee_id": 1, "mentor_id": 1, "status": 1}).to_list()
 
+    async def proposed_with(self, participant_id: str) -> list[dict[str, Any]]:
+        """Proposals awaiting a decision that involve this mentee or mentor."""
+        return await self.collection.find({"status": "proposed", "$or": [{"mentee_id": participant_id},
+                                                                        {"mentor_id": participant_id}]},
+                                          {"outbox": 0, "applied_events": 0}).to_list()
+
     async def declined_pairs(self, branch: str) -> set[tuple[str, str]]:
         docs = await self.collection.find({"branch": branch, "status": "declined"},
                                           {"mentee_id": 1, "mentor_id": 1}).to_list()

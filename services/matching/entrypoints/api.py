@@ -20,7 +20,7 @@ from services.matching.domain.waiting import REASON_CODES, Waiting
 from services.matching.use_cases import Matching
 
 router = APIRouter(prefix="/branches/{branch}", tags=["matching"])
-ProposalStatus = Literal["proposed", "formed", "declined", "ended"]
+ProposalStatus = Literal["proposed", "formed", "declined", "ended", "withdrawn"]
 PoolStatus = Literal["waiting", "active", "withdrawn", "done"]
 ReasonCode = Literal[REASON_CODES]  # type: ignore[valid-type]
 REPORT = Order("matching-report", ("waiting_since",))
@@ -36,6 +36,7 @@ class ProposalOut(BaseModel):
     reasons: list[str]
     proposed_on: date
     started_on: date | None = None
+    withdrawn_reason: str | None = Field(default=None, description="Why matching withdrew it after a correction")
 
 
 class RoundOut(BaseModel):
@@ -83,7 +84,8 @@ def _matching(request: Request) -> Matching:
 
 def _out(doc: dict[str, Any]) -> ProposalOut:
     return ProposalOut(duo_id=doc["_id"], **{k: doc.get(k) for k in (
-        "mentee_id", "mentor_id", "status", "score", "breakdown", "reasons", "proposed_on", "started_on")})
+        "mentee_id", "mentor_id", "status", "score", "breakdown", "reasons", "proposed_on", "started_on",
+        "withdrawn_reason")})
 
 
 @contextmanager

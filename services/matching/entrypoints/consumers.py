@@ -4,21 +4,22 @@ from __future__ import annotations
 from shared.events import Envelope, topics
 from shared.events.followup import DuoEnded
 from shared.events.intake import (MenteeRegistered, MentorRegistered, MentorTrained, ParticipantErased,
-                                  ParticipantWithdrawn)
+                                  ParticipantProfileChanged, ParticipantWithdrawn)
 from shared.messaging.consumer import EventConsumer
 from services.matching.adapters.pool import PoolView
 from services.matching.adapters.proposals import ProposalRepository
+from services.matching.use_cases import Matching
 
 
 class PoolKeeper:
-    def __init__(self, pool: PoolView, proposals: ProposalRepository) -> None:
-        self.pool, self.proposals = pool, proposals
+    def __init__(self, pool: PoolView, proposals: ProposalRepository, matching: Matching | None) -> None:
+        self.pool, self.proposals, self.matching = pool, proposals, matching
 
     def subscribe(self, consumer: EventConsumer) -> None:
         consumer.subscribe(topics.PARTICIPANTS, {
             "mentee-registered": self.on_mentee_registered, "mentor-registered": self.on_mentor_registered,
             "mentor-trained": self.on_mentor_trained, "participant-withdrawn": self.on_withdrawn,
-            "participant-erased": self.on_erased})
+            "participant-erased": self.on_erased, "participant-profile-changed": self.on_profile_changed})
         consumer.subscribe(topics.DUOS, {"duo-ended": self.on_duo_ended})
 
     async def on_mentee_registered(self, envelope: Envelope, mentee: MenteeRegistered) -> None:
@@ -31,6 +32,13 @@ class PoolKeeper:
 
     async def on_mentor_trained(self, envelope: Envelope, trained: MentorTrained) -> None:
         await self.pool.set(trained.mentor_id, str(envelope.id), {"branch": envelope.branch, "trained": True})
+
+    async def on_profile_changed(self, envelope: Envelope, changed: ParticipantProfileChanged) -> None:
+        facts = changed.model_dump(mode="json", exclude={"participant_id", "role", "changed"}, exclude_none=True)
+        await self.pool.set(changed.participant_id, str(envelope.id), facts)
+        # Outside apply_once on purpose: a redelivery finds the same proposals already withdrawn.
+        if self.matching is not None:
+            await self.matching.reconsider(changed.participant_id)
 
     async def on_withdrawn(self, envelope: Envelope, withdrawn: ParticipantWithdrawn) -> None:
         await self.pool.set(withdrawn.participant_id, str(envelope.id), {"status": "withdrawn"})

@@ -3,7 +3,8 @@ rounds without deciding them again (a round's assignment depends on the pool at 
 from __future__ import annotations
 
 from shared.events import Envelope, topics
-from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined, ProposalRoundCompleted
+from shared.events.matching import (DuoFormed, DuoProposed, ProposalDeclined, ProposalRoundCompleted,
+                                   ProposalWithdrawn)
 from services.matching.adapters.pool import PoolView
 from services.matching.adapters.proposals import DECLINED, ERASED, ProposalRepository, formed, proposed_document
 from services.matching.adapters.rounds import RoundRecords, round_document
@@ -16,7 +17,7 @@ class OwnDecisions:
     def subscribe(self, consumer) -> None:
         consumer.subscribe(topics.DUOS, {
             "duo-proposed": self.on_proposed, "duo-formed": self.on_formed, "proposal-declined": self.on_declined,
-            "proposal-round-completed": self.on_round_completed})
+            "proposal-round-completed": self.on_round_completed, "proposal-withdrawn": self.on_withdrawn})
 
     async def on_proposed(self, envelope: Envelope, proposed: DuoProposed) -> None:
         document = proposed_document(envelope, proposed)
@@ -31,6 +32,12 @@ class OwnDecisions:
 
     async def on_declined(self, envelope: Envelope, declined: ProposalDeclined) -> None:
         await self.proposals.apply(declined.duo_id, {**DECLINED, "$inc": {"version": 1}})
+
+    async def on_withdrawn(self, envelope: Envelope, withdrawn: ProposalWithdrawn) -> None:
+        """A withdrawal decided after a correction, taken back as decided, not reconsidered."""
+        await self.proposals.apply(withdrawn.duo_id, {"$set": {
+            "status": "withdrawn", "withdrawn_reason": withdrawn.reason, "withdrawn_reason_code": withdrawn.reason_code},
+            "$inc": {"version": 1}})
 
     async def on_round_completed(self, envelope: Envelope, completed: ProposalRoundCompleted) -> None:
         await self.rounds.replay({**round_document(envelope, completed), "version": 1})

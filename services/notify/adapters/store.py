@@ -51,13 +51,19 @@ class NotifyStore:
         await self.contacts.update_one({"_id": participant_id},
                                        {"$set": {**contact, "branch": branch}}, upsert=True)
 
-    async def set_reminders(self, participant_id: str, branch: str, accepted: bool) -> None:
+    async def set_consent(self, participant_id: str, branch: str, purpose: str, granted: bool) -> None:
         """The consent may arrive before the contact (another topic): it is kept either way."""
         await self.contacts.update_one({"_id": participant_id},
-                                       {"$set": {"reminders": accepted, "branch": branch}}, upsert=True)
+                                       {"$set": {f"consents.{purpose}": granted, "branch": branch}}, upsert=True)
 
     async def forget_contact(self, participant_id: str) -> None:
         await self.contacts.delete_one({"_id": participant_id})
+
+    @staticmethod
+    def consents(contact: dict[str, Any]) -> dict[str, bool]:
+        """Per purpose; contacts recorded before consents had purposes kept `reminders` on its own."""
+        legacy = {"reminders": contact["reminders"]} if "reminders" in contact else {}
+        return {**legacy, **(contact.get("consents") or {})}
 
     async def contact(self, participant_id: str) -> dict[str, Any] | None:
         """The contact, once its address is known (a consent alone is not a contact)."""
@@ -105,6 +111,11 @@ class NotifyStore:
         """A delivery's outcome from its event (a rebuild); the notification, or None if it is gone."""
         return await self.notifications.find_one_and_update(
             {"_id": notification_id}, {"$set": {"status": status, "finished_at": at, "claimed_by": None, **changes}})
+
+    async def skip_pending(self, recipient_id: str, now: datetime, reason: str) -> None:
+        """Messages not yet sent to a participant who may no longer be contacted: skipped, with the reason."""
+        await self.notifications.update_many({"recipient_id": recipient_id, "status": PENDING}, {"$set": {
+            "status": SKIPPED, "finished_at": now, "reason": reason}})
 
     async def wake(self, recipient_id: str, now: datetime) -> None:
         """Pending messages of a participant whose contact just arrived: due now."""

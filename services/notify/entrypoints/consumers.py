@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from shared.events import Envelope, topics
 from shared.events.followup import CheckInDue, DuoAtRisk, DuoEnded, FirstMeetingUpcoming, OutcomeFollowUpDue
-from shared.events.intake import (MenteeRegistered, MentorRegistered, MentorTrained, ParticipantContactChanged,
-                                  ParticipantErased, ParticipantReminderConsentChanged)
+from shared.events.intake import (MenteeRegistered, MentorRegistered, MentorTrained, ParticipantConsentChanged,
+                                  ParticipantContactChanged, ParticipantErased, ParticipantReminderConsentChanged)
 from shared.events.matching import DuoFormed, ProposalRoundCompleted
 from shared.messaging.consumer import EventConsumer
 from services.notify.adapters.store import NotifyStore
@@ -22,7 +22,8 @@ class Notifier:
         consumer.subscribe(topics.PARTICIPANTS, {
             "mentee-registered": self.on_mentee_registered, "mentor-registered": self.on_mentor_registered,
             "mentor-trained": self.on_mentor_trained, "participant-erased": self.on_erased,
-            "participant-reminder-consent-changed": self.on_consent})
+            "participant-reminder-consent-changed": self.on_reminder_consent,
+            "participant-consent-changed": self.on_consent})
         consumer.subscribe(topics.DUOS, {
             "duo-formed": self.on_duo_formed, "first-meeting-upcoming": self.on_first_meeting,
             "check-in-due": self.on_check_in_due, "duo-ended": self.on_duo_ended,
@@ -37,8 +38,14 @@ class Notifier:
             "language": contact.preferred_language})
         await self.notifications.contact_arrived(contact.participant_id)
 
-    async def on_consent(self, envelope: Envelope, consent: ParticipantReminderConsentChanged) -> None:
-        await self.store.set_reminders(consent.participant_id, envelope.branch, consent.reminders)
+    async def on_consent(self, envelope: Envelope, consent: ParticipantConsentChanged) -> None:
+        await self.notifications.consent_changed(consent.participant_id, envelope.branch, consent.purpose,
+                                                 consent.granted)
+
+    async def on_reminder_consent(self, envelope: Envelope, consent: ParticipantReminderConsentChanged) -> None:
+        """The older event, still in the log: a reminders consent."""
+        await self.notifications.consent_changed(consent.participant_id, envelope.branch, "reminders",
+                                                 consent.reminders)
 
     async def on_erased(self, envelope: Envelope, erased: ParticipantErased) -> None:
         await self.store.forget_participant(erased.participant_id)

@@ -16,7 +16,8 @@ async def read(kafka_bootstrap, http, topic, count):
 
 
 async def test_registration_publishes_profile_and_contact_on_separate_topics(intake, kafka_bootstrap):
-    r = await intake.post("/branches/brussels/mentees", json=mentee())
+    body = mentee()
+    r = await intake.post("/branches/brussels/mentees", json=body)
     assert r.status_code == 201, r.text
     mentee_id = r.json()["participant_id"]
 
@@ -29,7 +30,7 @@ async def test_registration_publishes_profile_and_contact_on_separate_topics(int
 
     [contact] = envelopes(await read(kafka_bootstrap, intake, topics.PARTICIPANT_CONTACTS, 1))
     assert contact.type == "participant-contact-changed"
-    assert contact.data["email"] == "amina.haddad@example.org"
+    assert contact.data["email"] == body["email"]
     assert contact.correlation_id == registered.correlation_id
 
 
@@ -117,9 +118,11 @@ async def test_a_reminder_consent_is_recorded_and_published_once_per_change_with
     assert r.status_code == 422 and r.json()["errors"][0]["field"].endswith("granted")
 
     records = await read(kafka_bootstrap, intake, topics.PARTICIPANTS, 3)
-    consents = [e for e in envelopes(records) if e.type == "participant-reminder-consent-changed"]
-    assert [e.data for e in consents] == [{"participant_id": mentee_id, "reminders": False},
-                                          {"participant_id": mentee_id, "reminders": True}]
+    consents = [e for e in envelopes(records) if e.type == "participant-consent-changed"]
+    today = date.today().isoformat()
+    assert [e.data for e in consents] == [
+        {"participant_id": mentee_id, "purpose": "reminders", "granted": g, "recorded_on": today,
+         "source": "not_stated"} for g in (False, True)]
     assert not any(v.encode() in r.value for r in records for v in PERSONAL_VALUES)
 
     assert (await intake.delete(f"/branches/brussels/participants/{mentee_id}")).status_code == 204

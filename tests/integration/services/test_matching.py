@@ -19,7 +19,8 @@ from shared.events import Envelope, new_envelope, topics
 from shared.events.branches import BranchRulesChanged
 from shared.events.common import LanguageSkill, SectorExperience
 from shared.events.followup import DuoEnded
-from shared.events.intake import MenteeRegistered, MentorRegistered, MentorTrained, ParticipantWithdrawn
+from shared.events.intake import (MenteeRegistered, MentorRegistered, MentorTrained, ParticipantProfileChanged,
+                                  ParticipantWithdrawn)
 from services.intake.adapters.branches import initial_branches
 from services.matching.bootstrap import build_app
 from services.matching.settings import MatchingSettings
@@ -410,3 +411,40 @@ async def test_a_round_scores_with_the_branch_rules_in_force_learned_from_the_br
     known = (await matching.get(f"/branches/{BRANCH}/rules")).json()
     assert known["rules_in_force"]["version"] == 1 and [v["version"] for v in known["rule_versions"]] == [1, 2]
     assert (await matching.get("/branches/namur/rules", headers=auth("national", ()))).status_code == 404
+
+
+# -- corrections ---------------------------------------------------------------------------------------------
+
+def mentee_corrected(mentee_id: str, *, language: str, slots: list[str], area: str = "BE-10") -> Envelope:
+    return _envelope(ParticipantProfileChanged(
+        participant_id=mentee_id, role="mentee", changed=["languages", "postcode"],
+        languages=[LanguageSkill(code=language, level="B2")], postcode_area=area, availability=slots,
+        sectors=["logistics"], support_wanted=[]), mentee_id)
+
+
+async def test_a_correction_withdraws_the_open_proposal_it_no_longer_fits_with_the_reason(matching, kafka_bootstrap):
+    await feed_pool(matching)
+    ids = matching.ids
+    proposals = {p["mentee_id"]: p for p in await run_round(matching)}
+    dropped, kept = proposals[ids["mentee_a"]]["duo_id"], proposals[ids["mentee_b"]]["duo_id"]
+
+    # A moves nearby: the proposal still fits and stays. Then A's French is corrected away (Dutch only),
+    # sent twice as a redelivery would: the proposal with the French-speaking mentor is withdrawn, once.
+    moved = mentee_corrected(ids["mentee_a"], language="fr", slots=FRENCH_SLOTS, area="BE-11")
+    await matching.feed.send(moved)
+    await matching.feed.settled("matching")
+    assert (await matching.get(f"/branches/{BRANCH}/proposals/{dropped}")).json()["status"] == "proposed"
+    no_french = mentee_corrected(ids["mentee_a"], language="nl", slots=FRENCH_SLOTS, area="BE-11")
+    await matching.feed.send(no_french, no_french)
+    await matching.feed.settled("matching")
+
+    withdrawn = (await matching.get(f"/branches/{BRANCH}/proposals/{dropped}")).json()
+    assert withdrawn["status"] == "withdrawn"
+    assert withdrawn["withdrawn_reason"] == "no shared language at B1 or above"
+    listed = (await matching.get(f"/branches/{BRANCH}/proposals", params={"status": "withdrawn"})).json()["items"]
+    assert [p["duo_id"] for p in listed] == [dropped]
+    assert (await matching.get(f"/branches/{BRANCH}/proposals/{kept}")).json()["status"] == "proposed"
+
+    events = await duo_events(matching, kafka_bootstrap, lambda es: of_type(es, "proposal-withdrawn"))
+    [event] = of_type(events, "proposal-withdrawn")
+    assert event.subject == dropped and event.data["reason_code"] == "no_shared_language"

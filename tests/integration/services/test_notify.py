@@ -14,7 +14,8 @@ from datetime import date
 import pytest
 
 from shared.events import Envelope, new_envelope, topics
-from shared.events.intake import ParticipantContactChanged, ParticipantErased, ParticipantReminderConsentChanged
+from shared.events.intake import (ParticipantConsentChanged, ParticipantContactChanged, ParticipantErased,
+                                  ParticipantReminderConsentChanged)
 from shared.events.matching import DuoFormed
 from services.notify.bootstrap import build_app
 from services.notify.settings import NotifySettings
@@ -254,3 +255,47 @@ async def test_notifications_are_scoped_to_their_branch(notify):
     assert r.status_code == 403
     r = await notify.get(f"/branches/{BRANCH}/notifications/no-such-id")
     assert r.status_code == 404 and r.json()["type"].endswith("/not-found")
+
+
+# -- corrections and consent -----------------------------------------------------------------------------
+
+async def test_a_corrected_email_is_the_one_the_next_message_goes_to(notify):
+    await contacts_known(notify, "mentee", "mentor")
+    mentee_id, name, old_address = notify.people["mentee"]
+    new_address = old_address.replace("@", ".new@")
+    notify.people["mentee"] = (mentee_id, name, new_address)
+    await contacts_known(notify, "mentee")  # the correction: the same participant, another address
+    await notify.feed.send(duo_formed(notify))
+    [mail] = await mails_to(notify, "mentee")
+    assert new_address in mail["To"]
+    await mails_to(notify, "mentor")
+    assert notify.sink.messages(to=old_address) == []
+
+
+def _consent(participant_id: str, purpose: str, granted: bool) -> Envelope:
+    return new_envelope(ParticipantConsentChanged(participant_id=participant_id, purpose=purpose, granted=granted,
+                                                  recorded_on=date.today(), source="phone"),
+                        branch=BRANCH, subject=participant_id)
+
+
+async def test_withdrawn_consent_to_be_contacted_skips_pending_and_later_messages_with_the_reason(notify):
+    mentee_id = notify.people["mentee"][0]
+    await contacts_known(notify, "mentor")  # the mentee's contact is not there yet: her duo news waits
+    await notify.feed.send(duo_formed(notify))
+    await mails_to(notify, "mentor")
+    await notify.feed.settled("notify")
+
+    await notify.feed.send(_consent(mentee_id, "contact", False))
+    await contacts_known(notify, "mentee")  # her contact arrives after she said no
+    await notify.feed.send(duo_formed(notify))  # and more news comes
+    await mails_to(notify, "mentor", 2)
+    await notify.feed.settled("notify")
+
+    async def both_skipped():
+        mine = [n for n in (await notify.get(f"/branches/{BRANCH}/notifications")).json()
+                if n["recipient_id"] == mentee_id]
+        return len(mine) == 2 and all(n["status"] == "skipped" for n in mine)
+    await eventually(both_skipped, what="the mentee's two messages skipped")
+    stored = await notify.store.notifications.find({"recipient_id": mentee_id}).to_list()
+    assert {n["reason"] for n in stored} == {"consent to be contacted withdrawn"}
+    assert notify.sink.messages(to=notify.people["mentee"][2]) == []

@@ -194,3 +194,22 @@ async def test_a_missing_field_counts_as_not_greater(db):
                                {"_id": "held", "until": now + timedelta(minutes=1)}])
     free = sorted([d["_id"] async for d in db.docs.find({"until": {"$not": {"$gt": now}}})])
     assert free == ["expired", "never"]
+
+
+async def test_unique_index_on_a_branch_and_each_element_of_an_array_refuses_a_shared_element(db):
+    """Duplicate registrations (services/intake/adapters/participants.py) rely on a compound unique
+    index over the branch and each identity key in an array, skipping documents without keys."""
+    await db.people.create_indexes([IndexModel(
+        [("branch", ASCENDING), ("identity_keys", ASCENDING)], unique=True,
+        partialFilterExpression={"identity_keys": {"$exists": True}})])
+    await db.people.insert_one({"_id": 1, "branch": "b", "identity_keys": ["e1", "n1"]})
+    await db.people.insert_one({"_id": 2, "branch": "other", "identity_keys": ["e1", "n1"]})  # another branch
+    await db.people.insert_one({"_id": 3, "branch": "b"})  # erased: no keys
+    await db.people.insert_one({"_id": 4, "branch": "b"})
+    with pytest.raises(DuplicateKeyError):
+        await db.people.insert_one({"_id": 5, "branch": "b", "identity_keys": ["e2", "n1"]})
+    with pytest.raises(DuplicateKeyError):
+        await db.people.update_one({"_id": 4}, {"$set": {"identity_keys": ["e1", "n4"]}})
+    await db.people.update_one({"_id": 1}, {"$unset": {"identity_keys": ""}})
+    await db.people.insert_one({"_id": 6, "branch": "b", "identity_keys": ["e1", "n1"]})
+    assert await db.people.count_documents({"branch": "b", "identity_keys": "e1"}) == 1
