@@ -145,7 +145,7 @@ async def _traffic(s) -> list[str]:
 
         async def pool_ready() -> bool:
             r = await matching.get(f"/branches/{branch}/pool", headers=headers)
-            pool = r.json() if r.status_code == 200 else []
+            pool = r.json()["items"] if r.status_code == 200 else []
             return sum(1 for p in pool if p.get("trained")) == PAIRS and len(pool) == 2 * PAIRS
         await eventually(pool_ready, what=f"{branch}'s pool in matching")
         r = await matching.post(f"/branches/{branch}/proposal-rounds", headers=headers)

@@ -1,5 +1,5 @@
 """A correction is refused by the registration's own rules, and by the other role's fields."""
-from services.intake.domain.branches import rules_for
+from tests.unit.intake.initial import rules_for
 from services.intake.domain.corrections import check_correction
 from services.intake.domain.participants import Language
 
