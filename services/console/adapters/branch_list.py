@@ -28,11 +28,17 @@ class BranchList:
 
     async def _read(self) -> list[str]:
         token = mint(self.settings, "console", "national", [], ttl=timedelta(minutes=1))
+        names: list[str] = []
+        url: str | None = "/branches?limit=500"
         try:
-            r = await self.http.get(f"{self.intake_url}/branches", headers={"Authorization": f"Bearer {token}"})
-            listed = r.json() if r.status_code == 200 else None
+            while url:  # every page: the list is short, but it pages like every other
+                r = await self.http.get(f"{self.intake_url}{url}", headers={"Authorization": f"Bearer {token}"})
+                page = r.json() if r.status_code == 200 else {}
+                listed = page.get("items") if isinstance(page, dict) else None
+                if not isinstance(listed, list):
+                    return self.fallback
+                names += [b["branch"] for b in listed if isinstance(b, dict) and "branch" in b]
+                url = page.get("next") if isinstance(page.get("next"), str) else None
         except (httpx.HTTPError, ValueError):
-            listed = None
-        names = [b["branch"] for b in listed if isinstance(b, dict) and "branch" in b] if isinstance(listed, list) \
-            else []
+            return self.fallback
         return names or self.fallback

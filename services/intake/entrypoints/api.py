@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from shared.http.auth import Branch, CurrentCaller
 from shared.http.paging import Page, Paging
 from shared.http.problems import Problem
+from shared.paging import Order, slice_page
 from services.intake.adapters.participants import ORDER
 from services.intake.domain.names import folded
 from services.intake.domain.consent import PURPOSES, granted
@@ -20,6 +21,8 @@ from services.intake.entrypoints.schemas import (ConsentIn, ConsentOut, Correcti
                                                  MenteeIn, MentorIn, ParticipantOut, PersonIn, TrainingModuleIn,
                                                  WithdrawalIn)
 from services.intake.use_cases import Contact, Intake
+
+HISTORY = Order("participant-history", ("place",))
 
 router = APIRouter(prefix="/branches/{branch}", tags=["participants"])
 national = APIRouter(tags=["figures"])
@@ -140,11 +143,13 @@ async def correct(request: Request, branch: Branch, caller: CurrentCaller, parti
 
 @router.get("/participants/{participant_id}/history",
             summary="Every change to the record: when, by whom, which fields (never the values)")
-async def history(request: Request, branch: Branch, participant_id: str,
-                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> HistoryOut:
+async def history(request: Request, branch: Branch, participant_id: str, paging: Paging) -> HistoryOut:
     document = await _intake(request).get(branch, participant_id)
-    entries = list(reversed(document.get("history") or []))[:limit]
-    return HistoryOut(participant_id=participant_id, entries=[HistoryEntryOut(**e) for e in entries])
+    # Newest first: an entry's key is minus its place in the record's history, which only ever grows.
+    numbered = [(-n, entry) for n, entry in enumerate(document.get("history") or [])][::-1]
+    entries, next_key = slice_page(numbered, lambda item: (item[0],), paging.after(HISTORY), paging.limit)
+    page = paging.page([HistoryEntryOut(**entry) for _, entry in entries], next_key, HISTORY)
+    return HistoryOut(participant_id=participant_id, entries=page.items, next=page.next)
 
 
 @router.put("/participants/{participant_id}/consents/{purpose}",

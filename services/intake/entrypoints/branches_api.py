@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request, status
 
 from shared.branch_rules import in_force
 from shared.http.auth import Branch, Caller, CurrentCaller
+from shared.http.paging import Page, Paging
 from shared.http.problems import Problem
+from shared.paging import Order, slice_page
 from services.intake.branch_use_cases import Branches
 from services.intake.domain import branches as domain
 from shared.http.branch_rules import RuleVersionOut
@@ -16,6 +18,7 @@ from services.intake.entrypoints.schemas import BranchOpeningIn, BranchOut, Bran
 
 router = APIRouter(prefix="/branches/{branch}", tags=["branches"])
 national = APIRouter(tags=["branches"])
+BY_NAME = Order("branches", ("branch",))
 
 
 def _branches(request: Request) -> Branches:
@@ -63,7 +66,9 @@ async def get_rules(request: Request, branch: Branch) -> BranchOut:
 
 
 @national.get("/branches", summary="Every branch with its rules (national staff only)")
-async def list_branches(request: Request, caller: CurrentCaller) -> list[BranchOut]:
+async def list_branches(request: Request, caller: CurrentCaller, paging: Paging) -> Page[BranchOut]:
     _national(caller)
     branches = _branches(request)
-    return [_out(b, branches.today()) for b in await branches.all()]
+    listed = sorted(await branches.all(), key=lambda b: b.branch)
+    chosen, next_key = slice_page(listed, lambda b: (b.branch,), paging.after(BY_NAME), paging.limit)
+    return paging.page([_out(b, branches.today()) for b in chosen], next_key, BY_NAME)

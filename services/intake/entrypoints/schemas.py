@@ -139,6 +139,8 @@ class HistoryEntryOut(BaseModel):
 class HistoryOut(BaseModel):
     participant_id: str
     entries: list[HistoryEntryOut] = Field(description="Newest first")
+    next: str | None = Field(default=None, description="Path and query of the next page (older entries); null on "
+                                                       "the last page")
 
 
 class MatchingWeightsIn(RequestBody):

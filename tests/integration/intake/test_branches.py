@@ -63,8 +63,11 @@ async def test_national_staff_open_a_branch_and_its_coordinators_register_there_
     [event] = await branch_events(kafka_bootstrap, intake, "namur", 1)
     assert event.type == "branch-opened" and event.branch == "namur"
     assert event.data == {"rules_version": 1, "effective_from": TODAY.isoformat(), "rules": rules}
-    listed = (await intake.get("/branches", headers=NATIONAL)).json()
-    assert {b["branch"] for b in listed} == set(initial_branches().branches) | {"namur"}
+    first = (await intake.get("/branches", params={"limit": 6}, headers=NATIONAL)).json()
+    rest = (await intake.get(first["next"], headers=NATIONAL)).json()
+    listed = [b["branch"] for b in first["items"] + rest["items"]]
+    assert sorted(listed) == listed and set(listed) == set(initial_branches().branches) | {"namur"}
+    assert rest["next"] is None
 
 
 @pytest.mark.parametrize("body, field, rule", [

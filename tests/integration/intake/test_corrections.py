@@ -95,7 +95,11 @@ async def test_after_an_erasure_the_history_keeps_field_names_and_dates_only(int
 
     history = (await intake.get(participant(mentee_id) + "/history")).json()
     assert [e["change"] for e in history["entries"]] == ["erasure", "consent", "correction", "registration"]
-    assert history["entries"][2]["fields"] == ["email", "first_name", "postcode"]
+    assert history["entries"][2]["fields"] == ["email", "first_name", "postcode"] and history["next"] is None
+    first = (await intake.get(participant(mentee_id) + "/history", params={"limit": 3})).json()
+    rest = (await intake.get(first["next"])).json()
+    assert [e["change"] for e in first["entries"] + rest["entries"]] == [e["change"] for e in history["entries"]]
+    assert rest["next"] is None
     record = str(await intake.participants.find_one({"_id": mentee_id}, {"outbox": 0}))
     for value in ("Amina", body["last_name"], body["email"], body["birth_date"], new_name, new_email, "1060", "1030"):
         assert value not in record, f"{value!r} is still in the erased record"

@@ -162,7 +162,7 @@ async def test_the_branches_come_from_intake_so_a_branch_opened_there_can_be_cho
     def intake(request):
         if request.url.path == "/branches":
             assert request.headers["authorization"].startswith("Bearer ")
-            return httpx.Response(200, json=[{"branch": "brussels"}, {"branch": "namur"}])
+            return httpx.Response(200, json={"items": [{"branch": "brussels"}, {"branch": "namur"}], "next": None})
         return httpx.Response(200, json=[])
     async with console(intake) as http:
         assert 'value="namur"' in (await http.get("/sign-in")).text
