@@ -17,9 +17,10 @@ RUN := $(UV) run --no-sync
 ROLE ?= coordinator
 BRANCHES ?= brussels
 PYTEST_ARGS ?=
-# Two pytest workers, each with its own Kafka, store and SMTP sink: most tests wait on I/O, so two
-# run side by side on 2 cores. A test file stays on one worker (its fixtures are shared within it).
-PYTEST_WORKERS ?= 2
+# Three pytest workers, each with its own Kafka, store and SMTP sink: most tests wait on I/O (a
+# broker restart, a killed relay, a polled mailbox), so three keep 2 cores busy. A test file stays
+# on one worker (its fixtures are shared within it).
+PYTEST_WORKERS ?= 3
 
 .PHONY: help run infra test fuzz provision chromium bench events-docs token sync ensure-uv clean-data screenshots figures-from-log rebuild
 

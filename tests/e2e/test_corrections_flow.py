@@ -51,7 +51,7 @@ async def test_a_correction_flows_to_matching_and_notify(suite, mongo_url, smtp_
                 assert r.status_code == 200, r.text
 
         async def pool_ready():
-            pool = {p["participant_id"]: p for p in (await http.get(f"{matching}/pool")).json()}
+            pool = {p["participant_id"]: p for p in (await http.get(f"{matching}/pool")).json()["items"]}
             return all(pool.get(m, {}).get("trained") for m in mentors) and all(
                 pool.get(m, {}).get("status") == "waiting" for m in (french, dutch))
         await eventually(pool_ready, what="both mentees and both trained mentors in matching's pool")

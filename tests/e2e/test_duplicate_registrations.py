@@ -53,7 +53,7 @@ async def test_concurrent_registrations_of_one_person_on_two_intake_processes_cr
             assert len(created) == 1 and len(refused) == 3, [r.text for r in responses]
             assert {p["existing_participant_id"] for p in refused} == set(created)
             created_ids += created
-        listed = (await http.get(f"{intakes[1]}/branches/brussels/participants", params={"limit": 500})).json()
+        listed = (await http.get(f"{intakes[1]}/branches/brussels/participants", params={"limit": 500})).json()["items"]
         assert sorted(p["participant_id"] for p in listed) == sorted(created_ids)
         print(f"\n{ROUNDS} people, each registered 4 times at once over 2 intake processes: "
               f"{len(listed)} records, {3 * ROUNDS} refused as duplicates")

@@ -64,7 +64,7 @@ async def test_a_branch_opened_through_the_api_runs_a_whole_duo_with_no_restart(
         assert r.json()["trained"] is True
 
         async def pool_ready():
-            states = {p["participant_id"]: p for p in (await http.get(f"{matching}/branches/namur/pool")).json()}
+            states = {p["participant_id"]: p for p in (await http.get(f"{matching}/branches/namur/pool")).json()["items"]}
             return (states.get(mentee_id, {}).get("status") == "waiting"
                     and states.get(mentor_id, {}).get("trained") is True)
         await eventually(pool_ready, what="Namur's mentee and trained mentor in matching's pool")

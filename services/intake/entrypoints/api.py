@@ -22,7 +22,7 @@ from services.intake.entrypoints.schemas import (ConsentIn, ConsentOut, Correcti
                                                  WithdrawalIn)
 from services.intake.use_cases import Contact, Intake
 
-HISTORY = Order("participant-history", ("place",))
+HISTORY = Order("participant-history", ())  # keyed by minus the place in the history alone
 
 router = APIRouter(prefix="/branches/{branch}", tags=["participants"])
 national = APIRouter(tags=["figures"])

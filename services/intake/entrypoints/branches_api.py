@@ -18,7 +18,7 @@ from services.intake.entrypoints.schemas import BranchOpeningIn, BranchOut, Bran
 
 router = APIRouter(prefix="/branches/{branch}", tags=["branches"])
 national = APIRouter(tags=["branches"])
-BY_NAME = Order("branches", ("branch",))
+BY_NAME = Order("branches", ())  # keyed by the branch id alone
 
 
 def _branches(request: Request) -> Branches:

@@ -292,7 +292,7 @@ async def test_withdrawn_consent_to_be_contacted_skips_pending_and_later_message
     await notify.feed.settled("notify")
 
     async def both_skipped():
-        mine = [n for n in (await notify.get(f"/branches/{BRANCH}/notifications")).json()
+        mine = [n for n in (await notify.get(f"/branches/{BRANCH}/notifications")).json()["items"]
                 if n["recipient_id"] == mentee_id]
         return len(mine) == 2 and all(n["status"] == "skipped" for n in mine)
     await eventually(both_skipped, what="the mentee's two messages skipped")
