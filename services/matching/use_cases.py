@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.branch_directory import BranchDirectory
 from shared.clock import Clock, utc_today
-from shared.events import new_envelope
+from shared.events import Envelope, new_envelope
 from shared.events.matching import DuoFormed, DuoProposed, ProposalDeclined, ProposalRoundCompleted, ProposalWithdrawn
 from shared.rules import NotFound, RuleBroken
 from shared.storage import retried_on_conflict
@@ -46,7 +46,9 @@ class Matching:
             weights, max_active = await self._rules(branch)
             mentees, mentors, declined = await self._candidates(branch, max_active)
             pairs = propose_round(mentees, mentors, weights, self.minimum_score, declined)
-            proposed = [await self._propose(branch, pair) for pair in pairs]
+            proposals = [self._proposal(branch, pair) for pair in pairs]
+            await self.proposals.add_all(proposals)
+            proposed = [document for document, _ in proposals]
             if proposed:
                 await self._round_completed(branch, [d["_id"] for d in proposed])
             return proposed
@@ -104,13 +106,16 @@ class Matching:
         return mentees, trained, untrained, await self.proposals.declined_pairs(branch)
 
     async def _propose(self, branch: str, pair: ScoredPair) -> dict[str, Any]:
+        document, event = self._proposal(branch, pair)
+        await self.proposals.add(document, event)
+        return document
+
+    def _proposal(self, branch: str, pair: ScoredPair) -> tuple[dict[str, Any], Envelope]:
         duo_id = str(uuid.uuid4())
         proposed = DuoProposed(duo_id=duo_id, mentee_id=pair.mentee_id, mentor_id=pair.mentor_id, score=pair.score,
                                breakdown=dict(pair.breakdown), reasons=list(pair.reasons), proposed_on=self.today())
         event = new_envelope(proposed, branch=branch, subject=duo_id)
-        document = proposed_document(event, proposed)
-        await self.proposals.add(document, event)
-        return document
+        return proposed_document(event, proposed), event
 
     @retried_on_conflict
     async def accept(self, branch: str, duo_id: str, started_on: date | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from shared.events import Envelope
 from shared.events.matching import DuoProposed
 from shared.messaging.idempotency import apply_once
 from shared.paging import Key, Order, find_page
-from shared.storage import change_with_events, insert_with_events
+from shared.storage import change_with_events, insert_all_with_events, insert_with_events
 
 COLLECTION = "proposals"
 # Newest first; the id breaks ties.
@@ -43,6 +43,9 @@ class ProposalRepository:
 
     async def add(self, document: dict[str, Any], *events: Envelope) -> None:
         await insert_with_events(self.collection, document, *events)
+
+    async def add_all(self, documents: list[tuple[dict[str, Any], Envelope]]) -> None:
+        await insert_all_with_events(self.collection, documents)
 
     async def get(self, branch: str, duo_id: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": duo_id, "branch": branch})
