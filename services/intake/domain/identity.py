@@ -64,12 +64,15 @@ _LABELS = {EMAIL: "e-mail address", NAME_AND_BIRTH_DATE: "first name, last name 
 
 def duplicate_among(hashes: dict[str, str], branch: str, holders: list[dict],
                     exclude: str | None = None) -> DuplicateParticipant | None:
-    """The first record holding one of `hashes`, this branch's before another branch's; None if nobody does."""
+    """The first record holding one of `hashes`, this branch's before another branch's, and a record holding
+    them as its own (in the unique index) before one registered knowingly as a duplicate of it; None if
+    nobody does."""
     def matched(holder: dict) -> tuple[str, ...]:
         held = set(holder.get("identity_keys") or ()) | set(holder.get("duplicate_keys") or ())
         return tuple(kind for kind, value in hashes.items() if value in held)
 
-    others = [h for h in holders if h["_id"] != exclude and matched(h)]
+    others = sorted((h for h in holders if h["_id"] != exclude and matched(h)),
+                    key=lambda h: not set(h.get("identity_keys") or ()) & set(hashes.values()))
     for holder in others:
         if holder["branch"] == branch:
             return DuplicateParticipant(matched(holder), holder["_id"])

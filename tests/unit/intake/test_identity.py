@@ -31,3 +31,11 @@ def test_this_branch_is_named_before_another_branch_which_stays_anonymous():
     found = duplicate_among(hashes, "brussels", [elsewhere])
     assert found.existing_participant_id is None and "another branch" in str(found)
     assert duplicate_among(hashes, "brussels", [here], exclude="p-here") is None
+
+
+def test_the_record_holding_the_keys_is_named_before_a_knowing_duplicate_of_it():
+    hashes = IdentityHasher("k").hashes(AMINA)
+    knowing = {"_id": "p-0-duplicate", "branch": "brussels", "duplicate_keys": sorted(hashes.values())}
+    original = {"_id": "p-1-original", "branch": "brussels", "identity_keys": sorted(hashes.values())}
+    for holders in ([knowing, original], [original, knowing]):
+        assert duplicate_among(hashes, "brussels", holders).existing_participant_id == "p-1-original"
