@@ -8,6 +8,8 @@ process started from here, never imported by a service; production runs MongoDB 
 
 - `durable=True` (make run) passes `--sync-on-commit`: the last acknowledged write survives a
   SIGKILL. Tests run without it, which is faster; they never need power-loss durability.
+- Its clients connect with retryWrites=false (see `url`): its record of retryable writes makes
+  every write slower as writes accumulate.
 - Stop: SIGTERM, SIGKILL after a short grace (it has been seen spinning in a write-conflict
   retry loop that SIGTERM no longer ended).
 
@@ -80,7 +82,11 @@ class LocalStore(proc.ManagedProcess):
 
     @property
     def url(self) -> str:
-        return f"mongodb://{self.host}:{self.port}"
+        # retryWrites=false: SecantusDB 0.7.0b3 remembers every retryable write for 30 minutes and
+        # scans (past 10,000, sorts) that record on each write, so inserts fell from ~1,100/s to
+        # ~40/s after 10,000 writes (README, "The local store"). A one-node store gains nothing from
+        # a retried write; MongoDB in production keeps the driver's default.
+        return f"mongodb://{self.host}:{self.port}/?retryWrites=false"
 
     def describe(self) -> str:
         mode = "sync on commit" if self.durable else "no sync on commit"

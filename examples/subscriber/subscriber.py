@@ -103,7 +103,9 @@ async def existing_partitions(bootstrap: str, names: list[str]) -> list[TopicPar
 
 async def subscribe(bootstrap: str, prefix: str, schemas: Path) -> Report:
     validators, report = load_schemas(schemas), Report()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    # "earliest" as well as the seek: aiokafka 0.14.0 can let its default reset ("latest") win over a seek.
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
     await consumer.start()
     try:
         partitions = await existing_partitions(bootstrap, [prefix + t for t in topics_of(schemas)])

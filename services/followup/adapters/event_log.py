@@ -15,6 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 async def read_log(bootstrap: str, topic_names: list[str],
                    progress: Callable[[int, int], None] = lambda read, total: None) -> AsyncIterator:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+                                auto_offset_reset="earliest",  # see shared/messaging/replay.py
                                 client_id=f"duo-log-reader-{uuid.uuid4().hex[:8]}")
     await consumer.start()
     try:
