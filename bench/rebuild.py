@@ -9,10 +9,11 @@ directory), a valid history is written straight to the topics with the suite's e
 duo-formed (duo.duos), eight sessions and the month-1 check-in (duo.duo-activity). Then:
 - raw consume: aiokafka, every partition assigned, from offset 0 to the end, records counted;
 - raw insert: insert_one of one document per event into a fresh collection, one by one, and with
-  as many in flight as the rebuild has lanes (its fair baseline: the rebuild writes that way);
+  as many in flight as the rebuild has lanes;
 - rebuild: `services.followup.rebuild` (followup's own handlers and its own events, through the
-  time-ordered merge and the lanes) into a fresh database.
-The target: the rebuild at least half as fast as the slower of raw consume and raw insert.
+  time-ordered merge and the lanes, its duos held in memory and written in bulk) into a fresh database.
+The target: the rebuild at least half as fast as the slower of raw consume and raw insert (the
+better of the two insert figures).
 """
 from __future__ import annotations
 
@@ -171,7 +172,8 @@ async def measure(bootstrap: str, mongo_url: str, events: int, lanes: int) -> di
 
 
 def report(r: dict[str, float], lanes: int) -> None:
-    slower = min(r["consume"], r["insert_lanes"])
+    # The store's raw insert rate is the better of its two ways of inserting: the stricter yardstick.
+    slower = min(r["consume"], max(r["insert_one"], r["insert_lanes"]))
     print(f"\n{r['events']:,.0f} events ({r['duos']:,.0f} duos) on 3 topics x 3 partitions, followup's view")
     print(f"  raw consume (aiokafka, assigned, from offset 0)     {r['consume']:>10,.0f} events/s")
     print(f"  raw insert, insert_one one at a time                {r['insert_one']:>10,.0f} documents/s")

@@ -38,8 +38,8 @@ def rules_from(settings: FollowupSettings) -> FollowupRules:
                          first_meeting_notice_days=settings.first_meeting_notice_days)
 
 
-def follow_up(db, settings: FollowupSettings, today: Clock) -> FollowUp:
-    return FollowUp(DuoRepository(db), ParticipantFacts(db), rules_from(settings), BranchDirectory(db), today)
+def follow_up(db, settings: FollowupSettings, today: Clock, duos: DuoRepository | None = None) -> FollowUp:
+    return FollowUp(duos or DuoRepository(db), ParticipantFacts(db), rules_from(settings), BranchDirectory(db), today)
 
 
 def subscribe_consumers(followup: FollowUp, consumer) -> None:

@@ -154,8 +154,10 @@ async def test_two_processes_of_each_service_lose_nothing_and_apply_nothing_twic
     # Kafka, read from the start as an outside subscriber.
     prefix = suite.prefix
     names = [prefix + t for t in (topics.PARTICIPANTS, topics.DUOS, topics.DUO_ACTIVITY)]
-    records = await read_topics(kafka_bootstrap, names, until=lambda rs: sum(
-        e.type == "duo-at-risk" for e in envelopes(rs)) >= len(quiet), timeout=60)
+    # Until every quiet duo's flag is there: counting records instead let a repeated copy (at least
+    # once) or the busy duo's own flag stand in for a flag still on its way (a CI run saw one at 0).
+    records = await read_topics(kafka_bootstrap, names, until=lambda rs: quiet <= {
+        e.subject for e in envelopes(rs) if e.type == "duo-at-risk"}, timeout=60)
     seen = envelopes(records)
     copies = Counter(str(e.id) for e in seen)
     distinct = {str(e.id): e for e in seen}.values()
@@ -175,5 +177,5 @@ async def test_two_processes_of_each_service_lose_nothing_and_apply_nothing_twic
     assert {m: by_type["mentor-trained"][m] for m in mentors} == {m: 1 for m in mentors}
     assert {d: by_type["duo-formed"][d] for d in duos} == {d: 1 for d in duos}
     assert by_type["session-logged"][busy] == SESSIONS
-    assert {d: by_type["duo-at-risk"][d] for d in quiet} == {d: 1 for d in quiet}, "a duo flagged twice"
+    assert {d: by_type["duo-at-risk"][d] for d in quiet} == {d: 1 for d in quiet}, "a quiet duo not flagged once"
     assert set(late) <= set(by_type["mentee-registered"])
