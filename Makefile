@@ -71,7 +71,7 @@ chromium:
 	  apt-get update -qq && apt-get install -y -qq chromium; }
 
 test: provision chromium
-	$(RUN) pytest tests -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(RUN) pytest tests -n $(PYTEST_WORKERS) --dist loadfile --durations=12 $(PYTEST_ARGS)
 
 # The test suite fuzzes every route with a few examples each; this runs the same with more.
 FUZZ_EXAMPLES ?= 50

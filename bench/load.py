@@ -2,6 +2,7 @@
 
 Run: uv run --no-sync python -m bench.load [--rates 40,100,200] [--seconds 30] [--processes 1]
      uv run --no-sync python -m bench.load --compare-processes   # the suite with 1, then 2 processes
+     uv run --no-sync python -m bench.load --no-store-sync        # the store without sync on commit
 
 Starts the whole suite itself on free loopback ports (infra.run's LocalStack with the durable
 store, and its service processes), then for each rate fires registrations (mentees and mentors
@@ -239,10 +240,11 @@ def _free_base_ports(processes: int, tries: int = 20) -> dict[str, int]:
     return ports
 
 
-def run_suite(processes: int, rates: list[float], seconds: float, drain: float) -> list[dict]:
+def run_suite(processes: int, rates: list[float], seconds: float, drain: float,
+              durable: bool = True) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="duo-load-") as tmp:
         stack = LocalStack(data_dir=Path(tmp), kafka_port=free_port(), kafka_controller_port=free_port(),
-                           mongo_port=free_port(), smtp_port=free_port(), durable_store=True,
+                           mongo_port=free_port(), smtp_port=free_port(), durable_store=durable,
                            progress=lambda line: print(line, flush=True))
         with stack:
             ports = _free_base_ports(processes)
@@ -337,13 +339,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drain", type=float, default=30.0,
                         help="seconds after a phase's last answer for everything to reach matching's pool")
     parser.add_argument("--compare-processes", action="store_true", help="run with 1 and with 2 processes")
+    parser.add_argument("--no-store-sync", action="store_true",
+                        help="the store without --sync-on-commit (as in the tests), to see the limit past its fsyncs")
     args = parser.parse_args(argv)
     rates = [float(r) for r in args.rates.split(",")]
     counts = [1, 2] if args.compare_processes else [args.processes]
     by_processes = {}
     for processes in counts:
         print(f"suite with {processes} process(es) per service", flush=True)
-        by_processes[processes] = run_suite(processes, rates, args.seconds, args.drain)
+        by_processes[processes] = run_suite(processes, rates, args.seconds, args.drain, durable=not args.no_store_sync)
         report(processes, by_processes[processes], args.seconds)
     if len(counts) > 1:
         compare(by_processes)
