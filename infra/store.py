@@ -84,7 +84,7 @@ class LocalStore(proc.ManagedProcess):
     def url(self) -> str:
         # retryWrites=false: SecantusDB 0.7.0b3 remembers every retryable write for 30 minutes and
         # scans (past 10,000, sorts) that record on each write, so inserts fell from ~1,100/s to
-        # ~40/s after 10,000 writes (README, "The local store"). A one-node store gains nothing from
+        # ~40/s after 10,000 writes (README, "Local infrastructure"). A one-node store gains nothing from
         # a retried write; MongoDB in production keeps the driver's default.
         return f"mongodb://{self.host}:{self.port}/?retryWrites=false"
 
