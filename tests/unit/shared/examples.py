@@ -4,6 +4,7 @@ A new event type without an example here fails test_catalog, so every type is ex
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 EXAMPLES: dict[str, dict[str, Any]] = {
@@ -67,8 +68,16 @@ def example(event_type: str) -> dict[str, Any]:
         return EXAMPLES[event_type]
     from shared.events import spec_for
 
-    schema = spec_for(event_type).payload.model_json_schema()
-    return generate(schema, schema.get("$defs", {}))
+    if event_type not in _GENERATED:
+        schema = spec_for(event_type).payload.model_json_schema()
+        _GENERATED[event_type] = generate(schema, schema.get("$defs", {}))
+    return copy.deepcopy(_GENERATED[event_type])  # callers may change their copy
+
+
+# Generated once per process: finding the smallest string of a pattern takes hypothesis about two
+# seconds, and the catalog tests ask for the same examples many times (a unit test took 62 s).
+_GENERATED: dict[str, dict[str, Any]] = {}
+_PATTERN_EXAMPLES: dict[str, str] = {}
 
 
 def generate(node: dict[str, Any], defs: dict[str, Any]) -> Any:
@@ -101,7 +110,10 @@ def generate(node: dict[str, Any], defs: dict[str, Any]) -> Any:
         if node.get("format") in formats:
             return formats[node["format"]]
         if "pattern" in node:
-            return find(strategies.from_regex(node["pattern"], fullmatch=True), lambda s: True)
+            pattern = node["pattern"]
+            if pattern not in _PATTERN_EXAMPLES:
+                _PATTERN_EXAMPLES[pattern] = find(strategies.from_regex(pattern, fullmatch=True), lambda s: True)
+            return _PATTERN_EXAMPLES[pattern]
         return "x" * max(1, node.get("minLength", 1))
     if kind in ("integer", "number"):
         low = node.get("minimum", node.get("exclusiveMinimum", 0) + (1 if "exclusiveMinimum" in node else 0))
