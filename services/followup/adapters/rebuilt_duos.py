@@ -1,5 +1,9 @@
 """Followup's duos during a rebuild: the same documents as DuoRepository writes, held in memory
-while their events are replayed and written in bulk (shared/write_behind.py says why)."""
+while their events are replayed and written in bulk (shared/write_behind.py says why).
+
+Only what the replay's handlers call goes through memory (add_once, get, save, and an erasure's
+replace_participant). The queries of the scans and the routes read the collection, which is
+complete once `flush` has run at the end of the rebuild."""
 from __future__ import annotations
 
 from typing import Any
