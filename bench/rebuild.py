@@ -112,7 +112,7 @@ async def leaders_elected(bootstrap: str, names: list[str]) -> None:
 
 async def raw_consume(bootstrap: str, prefix: str) -> tuple[int, float]:
     # auto_offset_reset="earliest": with aiokafka 0.14.0's default ("latest"), seek_to_beginning after
-    # end_offsets leaves the position at the end and nothing is read (the note of issue 9 has the reproduction).
+    # end_offsets leaves the position at the end and nothing is read (shared/messaging/log_reader.py).
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
                               max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024)
     await reader.start()

@@ -29,6 +29,7 @@ from typing import Callable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.messaging.consumer import EventConsumer, Handler, TombstoneHandler
+from shared.messaging.log_reader import log_reader
 
 log = logging.getLogger(__name__)
 FETCH_BYTES = 8 * 1024 * 1024
@@ -91,12 +92,8 @@ class Replay:
         known.on_tombstone = on_tombstone or known.on_tombstone
 
     async def run(self, report: Callable[[Progress], None] = lambda p: None, every: float = 1.0) -> Progress:
-        # "earliest", not aiokafka's "latest": a seek_to_beginning that follows end_offsets is otherwise
-        # overridden by the reset to the end (aiokafka 0.14.0), and the replay would read nothing.
-        reader = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None,
-                                  auto_offset_reset="earliest",
-                                  client_id=f"duo-{self.service}-rebuild", max_partition_fetch_bytes=FETCH_BYTES,
-                                  fetch_max_bytes=4 * FETCH_BYTES)
+        reader = log_reader(self.bootstrap, f"duo-{self.service}-rebuild", max_partition_fetch_bytes=FETCH_BYTES,
+                            fetch_max_bytes=4 * FETCH_BYTES)
         await reader.start()
         try:
             partitions = [TopicPartition(topic, p) for topic in sorted(self.subscriptions)

@@ -8,15 +8,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.messaging.log_reader import log_reader
 
 
 async def read_log(bootstrap: str, topic_names: list[str],
                    progress: Callable[[int, int], None] = lambda read, total: None) -> AsyncIterator:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                                auto_offset_reset="earliest",  # see shared/messaging/replay.py
-                                client_id=f"duo-log-reader-{uuid.uuid4().hex[:8]}")
+    consumer = log_reader(bootstrap, f"duo-log-reader-{uuid.uuid4().hex[:8]}")
     await consumer.start()
     try:
         partitions = await _partitions(bootstrap, topic_names)
