@@ -38,15 +38,16 @@ class ServiceRuntime:
         self.publishers = EventPublishers(self.broker, publishes, settings.topic_prefix)
         self.dead_letters = DeadLetters(settings.service_name, self.broker, settings.topic_prefix)
         self.relay = OutboxRelay(settings.service_name, self.db, outbox_collections,
-                                 self.publishers.send, settings.outbox_poll_seconds, settings.outbox_batch)
+                                 self.publishers.send, settings.outbox_poll_seconds, settings.outbox_batch,
+                                 settings.outbox_grace_seconds)
         self.consumer = EventConsumer(settings.service_name, self.broker, self.dead_letters,
-                                      attempts=settings.handler_attempts,
-                                      topic_prefix=settings.topic_prefix, on_applied=self.relay.wake)
+                                      attempts=settings.handler_attempts, topic_prefix=settings.topic_prefix)
         self.outbox_collections = outbox_collections
         # Every collection the service writes, with its indexes; outbox collections also get theirs.
         self.collections = {name: list(indexes) for name, indexes in (collections or {}).items()}
         for name in outbox_collections:
-            self.collections.setdefault(name, []).append(IndexModel([(outbox.PENDING, ASCENDING)]))
+            self.collections.setdefault(name, []).extend(
+                IndexModel([(field, ASCENDING)]) for field in (outbox.PENDING, outbox.OWNER, outbox.SINCE))
         self.kafka_connected = asyncio.Event()
         self._connecting: asyncio.Task | None = None
         self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []

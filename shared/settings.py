@@ -52,6 +52,9 @@ class ServiceSettings(WebSettings):
     handler_attempts: int = Field(default=3, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch: int = Field(default=100, ge=1, le=10_000)  # documents a relay publishes per round
+    # A process's events not published within this time are taken over by another process's relay:
+    # how long events wait after their process died (shared/messaging/relay.py).
+    outbox_grace_seconds: float = Field(default=10.0, gt=0)
     # Topic retention (shared/messaging/retention.py): domain topics are the record, kept for
     # good (-1); dead letters for a while; an erased person's contact records gone within the bound.
     topic_retention_ms: int = Field(default=-1, ge=-1)

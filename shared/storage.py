@@ -24,6 +24,8 @@ class ConcurrentChange(Exception):
 
 async def insert_with_events(collection, document: dict[str, Any], *events: Envelope) -> None:
     await collection.insert_one({**document, "version": 1, **outbox.new_document_fields(*events)})
+    if events:
+        outbox.stored(collection.name)
 
 
 async def insert_all_with_events(collection, documents: list[tuple[dict[str, Any], Envelope]]) -> None:
@@ -32,6 +34,7 @@ async def insert_all_with_events(collection, documents: list[tuple[dict[str, Any
     if documents:
         await collection.insert_many([{**document, "version": 1, **outbox.new_document_fields(event)}
                                       for document, event in documents])
+        outbox.stored(collection.name)
 
 
 async def change_with_events(collection, document: dict[str, Any], update: dict[str, Any],
@@ -43,6 +46,8 @@ async def change_with_events(collection, document: dict[str, Any], update: dict[
         {"_id": document["_id"], "version": document["version"]}, outbox.with_events(update, *events))
     if result.matched_count == 0:
         raise ConcurrentChange()
+    if events:
+        outbox.stored(collection.name)
 
 
 # Each conflict means another writer committed: with fewer than this many writers on one

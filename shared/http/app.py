@@ -33,14 +33,6 @@ def create_app(runtime: ServiceRuntime, routers: list[APIRouter], *, title: str,
     docs.install(app)
     app.add_middleware(CorrelationAndLimits, service=settings.service_name,
                        max_body_bytes=settings.max_body_bytes)
-    @app.middleware("http")
-    async def wake_relay_after_writes(request, call_next):
-        # A write may have stored events in the outbox: publish them now, not at the next poll.
-        response = await call_next(request)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
-            runtime.relay.wake()
-        return response
-
     app.include_router(health.router({"database": runtime.database_ready, "kafka": runtime.kafka_ready},
                                      before_scrape=runtime.relay.measure_backlog))
     for router in routers:

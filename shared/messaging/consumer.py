@@ -41,10 +41,8 @@ def describe(error: ValidationError) -> str:
 
 class EventConsumer:
     def __init__(self, service: str, broker: KafkaBroker, dead_letters: DeadLetters,
-                 attempts: int = 3, retry_seconds: float = 0.2, topic_prefix: str = "",
-                 on_applied: Callable[[], None] | None = None) -> None:
+                 attempts: int = 3, retry_seconds: float = 0.2, topic_prefix: str = "") -> None:
         self.service = service
-        self.on_applied = on_applied  # e.g. wake the outbox relay: a handler may have stored events
         self.broker = broker
         self.dead_letters = dead_letters
         self.attempts = attempts
@@ -115,8 +113,6 @@ class EventConsumer:
             try:
                 await call()
                 metrics.EVENTS_CONSUMED.labels(self.service, event_type, "applied").inc()
-                if self.on_applied is not None:
-                    self.on_applied()
                 return
             except TRANSIENT as error:
                 log.warning("database unreachable; holding the partition and retrying",

@@ -3,21 +3,45 @@
 The state change and its events are one single-document write, atomic on MongoDB without a
 transaction (so compose's plain MongoDB needs no replica set); the relay publishes them later
 and removes each one only after Kafka acknowledged it.
+
+The process that writes a document's events owns them (OWNER, SINCE): its own relay publishes
+them, found by one indexed equality, so no claim round trip is needed and two processes do not
+publish the same events. If the owner dies, another process takes the document over once SINCE
+is older than the relay's grace (shared/messaging/relay.py).
 """
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, Callable
 
 from shared.events import Envelope, spec_for
 
 FIELD = "outbox"
-PENDING = "outbox_pending"
-# A relay that is publishing a document's events holds it until CLAIMED_UNTIL, so a second
-# process's relay leaves it alone; a relay that dies frees it when the time runs out.
-CLAIMED_BY = "outbox_claimed_by"
-CLAIMED_UNTIL = "outbox_claimed_until"
+PENDING = "outbox_pending"  # True while events wait: what the backlog metric and the tests count
+OWNER = "outbox_owner"  # the process whose relay publishes them
+SINCE = "outbox_since"  # when the owner took them: past the grace, another process may take over
+# Fields of the relay before owners (documents written then are taken over at start, see relay.py).
+CLAIMED_BY, CLAIMED_UNTIL = "outbox_claimed_by", "outbox_claimed_until"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+# This process: one id for every relay and writer in it, fixed for its life.
+PROCESS = uuid.uuid4().hex
+
+_on_stored: list[Callable[[str], None]] = []
+
+
+def when_stored(callback: Callable[[str], None]) -> Callable[[], None]:
+    """Call `callback(collection name)` after every write of this process that stored events; returns the undo."""
+    _on_stored.append(callback)
+    return lambda: _on_stored.remove(callback)
+
+
+def stored(collection: str) -> None:
+    """Writers call this once a write carrying events into `collection` has been acknowledged."""
+    for callback in list(_on_stored):
+        callback(collection)
 
 
 @dataclass(frozen=True)
@@ -46,9 +70,15 @@ def entry(envelope: Envelope | Tombstone) -> dict[str, Any]:
     }
 
 
+def _owned() -> dict[str, Any]:
+    return {PENDING: True, OWNER: PROCESS, SINCE: datetime.now(timezone.utc)}
+
+
 def new_document_fields(*envelopes: Envelope | Tombstone) -> dict[str, Any]:
     """Fields to put into a document being inserted together with its events."""
-    return {FIELD: [entry(e) for e in envelopes], PENDING: bool(envelopes)}
+    if not envelopes:
+        return {FIELD: [], PENDING: False}
+    return {FIELD: [entry(e) for e in envelopes], **_owned()}
 
 
 def with_events(update: dict[str, Any], *envelopes: Envelope | Tombstone) -> dict[str, Any]:
@@ -60,5 +90,10 @@ def with_events(update: dict[str, Any], *envelopes: Envelope | Tombstone) -> dic
     if FIELD in push:
         raise ValueError("the update already pushes to the outbox")
     push[FIELD] = {"$each": [entry(e) for e in envelopes]}
-    merged.setdefault("$set", {})[PENDING] = True
+    merged.setdefault("$set", {}).update(_owned())
     return merged
+
+
+def orphaned(fields: dict[str, Any]) -> dict[str, Any]:
+    """The same outbox fields as if written by a process long gone: any relay takes them at once."""
+    return {**fields, OWNER: None, SINCE: EPOCH} if fields.get(PENDING) else fields

@@ -1,19 +1,22 @@
 """The outbox relay: publishes waiting events in order and removes each once Kafka has it.
 
-Runs in every process of every publishing service. Each round it claims a batch of documents
-with waiting events (a conditional update: a document another process's relay holds is left
-alone, so two relays do not publish the same events), sends all their events without waiting
-for each acknowledgement in turn (the idempotent producer keeps order per partition), waits for
-the acknowledgements and removes exactly the acknowledged events. While Kafka is down it keeps
-retrying with a capped backoff; the API goes on accepting changes meanwhile and their events
-simply wait. A crash between acknowledgement and removal republishes those events, with the
-same ids: consumers deduplicate on id.
+Runs in every process of every publishing service. A round costs two store commands per batch
+of documents: one find of the documents whose events this process wrote (an indexed equality on
+the owner, limited by the index itself), then, after sending every event without waiting for
+each acknowledgement in turn (the idempotent producer keeps order per partition), one bulk write
+that pulls exactly the acknowledged events and clears the owner of each document left empty.
+It is woken when a write of this process stored events (outbox.stored), and polls only to take
+over the documents of a process that died: a document whose owner has not emptied it within
+the grace is taken by one conditional update, so one process wins it. While Kafka is down it
+keeps retrying with a capped backoff; the API goes on accepting changes meanwhile and their
+events simply wait. A crash between acknowledgement and removal republishes those events, with
+the same ids: consumers deduplicate on id.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Coroutine
 
@@ -38,26 +41,38 @@ def _drop(acks: list[list[Pending]]) -> None:
 
 class OutboxRelay:
     def __init__(self, service: str, db, collections: list[str], send: Send,
-                 poll_seconds: float = 0.5, batch: int = 100, claim_seconds: float = 30.0) -> None:
+                 poll_seconds: float = 0.5, batch: int = 100, grace_seconds: float = 10.0) -> None:
         self.service = service
         self.db = db
         self.collections = collections
         self.send = send
-        self.poll_seconds = poll_seconds
+        self.poll_seconds = poll_seconds  # the first wait after a failure
         self.batch = batch  # documents per round: bounds the events in flight, and the repeats after a crash
-        self.claim = timedelta(seconds=claim_seconds)
-        self.relay_id = uuid.uuid4().hex
+        self.grace = timedelta(seconds=grace_seconds)
         self._wake = asyncio.Event()
+        self._dirty: set[str] = set(collections)  # collections that may hold events of this process
+        self._next_take_over: dict[str, float] = {}
         self._task: asyncio.Task | None = None
+        self._unlisten: Callable[[], None] | None = None
 
-    def wake(self) -> None:
-        """Called after a write with events, so they go out without waiting for the next poll."""
+    def wake(self, collection: str | None = None) -> None:
+        """After a write with events (in `collection`, or anywhere), so they go out without waiting."""
+        if collection is None:
+            self._dirty.update(self.collections)
+        elif collection in self.collections:
+            self._dirty.add(collection)
+        else:
+            return
         self._wake.set()
 
     def start(self) -> None:
+        self._unlisten = outbox.when_stored(self.wake)
         self._task = asyncio.create_task(self._run(), name=f"{self.service}-outbox-relay")
 
     async def stop(self) -> None:
+        if self._unlisten:
+            self._unlisten()
+            self._unlisten = None
         if self._task:
             self._task.cancel()
             try:
@@ -66,56 +81,85 @@ class OutboxRelay:
                 pass
 
     async def _run(self) -> None:
+        await self._adopt_legacy()
         backoff = self.poll_seconds
+        idle = self.grace.total_seconds() / 2  # how often an idle relay looks for orphans
         while True:
+            self._wake.clear()  # before draining: a wake during the drain triggers another round
             try:
                 await self.drain()
                 backoff = self.poll_seconds
+                wait = idle
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 log.warning("outbox relay cannot publish yet; retrying",
                             extra={"error": type(error).__name__, "retry_in_s": backoff})
-                backoff = min(backoff * 2, 10.0)
-            self._wake.clear()
+                self._dirty.update(self.collections)
+                wait, backoff = backoff, min(backoff * 2, 10.0)
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
             except asyncio.TimeoutError:
-                pass
+                self._dirty.update(self.collections)
+
+    async def _adopt_legacy(self) -> None:
+        """Documents waiting from before owners existed: made orphans, so the next round takes them."""
+        for name in self.collections:
+            try:
+                await self.db[name].update_many({outbox.PENDING: True, outbox.SINCE: {"$exists": False}},
+                                                {"$set": {outbox.SINCE: outbox.EPOCH}})
+            except Exception as error:  # the database may be starting: the next start tries again
+                log.warning("could not adopt legacy outbox documents", extra={"error": type(error).__name__})
 
     async def drain(self) -> int:
-        """Publish everything waiting now that no other relay holds; returns how many events went out."""
+        """Publish what this process owns, and take over what a dead one left; returns events sent."""
         sent = 0
         for name in self.collections:
+            if name not in self._dirty:
+                continue
+            self._dirty.discard(name)
             collection = self.db[name]
-            while docs := await self._claim(collection):
-                sent += await self._publish(collection, docs)
+            while True:
+                docs = await collection.find({outbox.OWNER: outbox.PROCESS},
+                                             {"_id": 1, outbox.FIELD: 1}).limit(self.batch).to_list()
+                if docs:
+                    sent += await self._publish(collection, docs)
+                if len(docs) < self.batch and not await self._take_over(name):
+                    break
         return sent
 
-    async def _claim(self, collection) -> list[dict[str, Any]]:
+    async def _take_over(self, name: str) -> int:
+        """Orphans past the grace become ours: one find led by the SINCE index, one conditional update."""
+        clock = time.monotonic()
+        if clock < self._next_take_over.get(name, 0.0):
+            return 0
+        self._next_take_over[name] = clock + self.grace.total_seconds() / 2
         now = datetime.now(timezone.utc)
-        free = {outbox.PENDING: True, outbox.CLAIMED_UNTIL: {"$not": {"$gt": now}}}
-        ids = [d["_id"] for d in await collection.find(free, {"_id": 1}).limit(self.batch).to_list()]
+        stale = {outbox.SINCE: {"$lt": now - self.grace}}
+        collection = self.db[name]
+        ids = [d["_id"] for d in await collection.find(stale, {"_id": 1}).limit(self.batch).to_list()]
         if not ids:
-            return []
-        # Atomic per document: of two relays racing for one, only the first still matches `free`.
-        await collection.update_many({"_id": {"$in": ids}, **free}, {"$set": {
-            outbox.CLAIMED_BY: self.relay_id, outbox.CLAIMED_UNTIL: now + self.claim}})
-        return await collection.find({"_id": {"$in": ids}, outbox.CLAIMED_BY: self.relay_id},
-                                     {"_id": 1, outbox.FIELD: 1}).to_list()
+            return 0
+        # Atomic per document: of two processes taking one over, only the first still matches `stale`.
+        result = await collection.update_many({"_id": {"$in": ids}, **stale},
+                                              {"$set": {outbox.OWNER: outbox.PROCESS, outbox.SINCE: now}})
+        if len(ids) == self.batch:
+            self._next_take_over[name] = clock  # more may wait: look again straight after
+        return result.modified_count
 
     async def _publish(self, collection, docs: list[dict[str, Any]]) -> int:
         acks, failure = await self._send_all(docs)
         sent_ids, failure = await self._acknowledged(acks, failure)
-        release = {"$set": {outbox.CLAIMED_UNTIL: datetime.now(timezone.utc)}, "$unset": {outbox.CLAIMED_BY: ""}}
-        # One round trip for the whole batch. Removal by id: whatever was added meanwhile stays.
-        await collection.bulk_write([
-            UpdateOne({"_id": doc["_id"], outbox.CLAIMED_BY: self.relay_id},
-                      {**release, "$pull": {outbox.FIELD: {"id": {"$in": ids}}}})
-            for doc, ids in zip(docs, sent_ids)], ordered=False)
-        # Atomic per document: an event pushed since the removal keeps the document pending.
-        await collection.update_many({"_id": {"$in": [d["_id"] for d in docs]}, outbox.PENDING: True,
-                                      outbox.FIELD: {"$size": 0}}, {"$set": {outbox.PENDING: False}})
+        # One round trip for the whole batch, in order: per document, removal by id (whatever was added
+        # meanwhile stays), then the owner cleared only if nothing is left at that moment (atomic per
+        # document: an event pushed since keeps it owned, by the process that pushed it).
+        writes = []
+        for doc, ids in zip(docs, sent_ids):
+            if ids:
+                writes.append(UpdateOne({"_id": doc["_id"]}, {"$pull": {outbox.FIELD: {"id": {"$in": ids}}}}))
+            writes.append(UpdateOne({"_id": doc["_id"], outbox.FIELD: {"$size": 0}},
+                                    {"$set": {outbox.PENDING: False}, "$unset": {outbox.OWNER: "", outbox.SINCE: ""}}))
+        await collection.bulk_write(writes, ordered=True)
         if failure is not None:
             raise failure
         return sum(len(ids) for ids in sent_ids)

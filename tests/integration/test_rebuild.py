@@ -37,9 +37,9 @@ PAIRS = 3  # mentees and mentors per branch
 
 # Fields that differ by design between a live view and its rebuild, with the reason.
 IGNORED = {
-    # Bookkeeping of the outbox relay: events waiting in a document and the claim of a relay sending them.
+    # Bookkeeping of the outbox relay: events waiting in a document and the process that publishes them.
     # A rebuild publishes nothing (the events are already in the log), so it has none of them.
-    outbox.FIELD, outbox.PENDING, outbox.CLAIMED_BY, outbox.CLAIMED_UNTIL,
+    outbox.FIELD, outbox.PENDING, outbox.OWNER, outbox.SINCE, outbox.CLAIMED_BY, outbox.CLAIMED_UNTIL,
     # The optimistic-concurrency counter counts writes, not facts: live, one write may carry several
     # events (a reminder scan), while the rebuild writes once per event.
     "version",

@@ -105,6 +105,8 @@ class NotifyStore:
         update = {"$set": {"status": status, "finished_at": now, "claimed_by": None, **changes}}
         await self.notifications.update_one({"_id": notification_id, "status": SENDING, "claimed_by": worker},
                                             outbox.with_events(update, *events))
+        if events:
+            outbox.stored(NOTIFICATIONS)
 
     async def replay_outcome(self, notification_id: str, status: str, at: datetime,
                              changes: dict[str, Any]) -> dict[str, Any] | None:

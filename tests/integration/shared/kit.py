@@ -36,7 +36,7 @@ def make_settings(kafka_bootstrap: str, mongo_url: str, db: str, prefix: str, se
                   **overrides: Any) -> ServiceSettings:
     return ServiceSettings(service_name=service, kafka_bootstrap=kafka_bootstrap, mongo_url=mongo_url,
                            mongo_db=db, topic_prefix=prefix, topic_partitions=3,
-                           outbox_poll_seconds=0.2, **overrides)
+                           outbox_poll_seconds=0.2, outbox_grace_seconds=2.0, **overrides)
 
 
 def settings_env(settings: ServiceSettings) -> dict[str, str]:
@@ -46,6 +46,7 @@ def settings_env(settings: ServiceSettings) -> dict[str, str]:
             "DUO_MONGO_URL": settings.mongo_url, "DUO_MONGO_DB": settings.mongo_db,
             "DUO_TOPIC_PREFIX": settings.topic_prefix, "DUO_TOPIC_PARTITIONS": str(settings.topic_partitions),
             "DUO_OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
+            "DUO_OUTBOX_GRACE_SECONDS": str(settings.outbox_grace_seconds),
             "DUO_HANDLER_ATTEMPTS": str(settings.handler_attempts)}
 
 
@@ -88,7 +89,8 @@ async def seed_outbox(collection, duos: int, per_duo: int) -> list[Envelope]:
     for d in range(duos):
         duo = f"duo-{d:03d}"
         events = [session_event(duo, n) for n in range(1, per_duo + 1)]
-        documents.append({"_id": duo, "version": 1, **outbox.new_document_fields(*events)})
+        # Written by no living process: as after a crash, the first relay to look takes them over.
+        documents.append({"_id": duo, "version": 1, **outbox.orphaned(outbox.new_document_fields(*events))})
         sent.extend(events)
     await collection.insert_many(documents)
     return sent

@@ -138,9 +138,11 @@ async def test_push_with_slice_and_ne_filter_apply_an_event_once(db):
     assert await db.views.find_one({"_id": "v"}) == {"_id": "v", "n": 4, "seen": ["b", "c", "d"]}
 
 
-async def test_two_claimers_never_claim_the_same_document(db, mongo_url):
-    """The relay's claim: an update_many conditioned on a free claim takes each document once."""
-    await db.outbox.insert_many([{"_id": i, "pending": True, "claims": []} for i in range(200)])
+async def test_two_processes_taking_over_never_take_the_same_document(db, mongo_url):
+    """The relay's take-over of a dead process's events: an update_many conditioned on a stale `since`
+    (and setting it to now) takes each document once."""
+    long_ago = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    await db.outbox.insert_many([{"_id": i, "since": long_ago, "owners": []} for i in range(200)])
     run_processes(mongo_url, db.name, """
         import asyncio
         from datetime import datetime, timedelta, timezone
@@ -150,16 +152,31 @@ async def test_two_claimers_never_claim_the_same_document(db, mongo_url):
             outbox = client[database].outbox
             for round in range(40):
                 now = datetime.now(timezone.utc)
-                free = {"pending": True, "until": {"$not": {"$gt": now}}}
-                ids = [d["_id"] for d in await outbox.find(free, {"_id": 1}).limit(10).to_list()]
-                await outbox.update_many({"_id": {"$in": ids}, **free}, {
-                    "$set": {"until": now + timedelta(minutes=5)}, "$push": {"claims": f"{worker}/{round}"}})
+                stale = {"since": {"$lt": now - timedelta(minutes=5)}}
+                ids = [d["_id"] for d in await outbox.find(stale, {"_id": 1}).limit(10).to_list()]
+                await outbox.update_many({"_id": {"$in": ids}, **stale}, {
+                    "$set": {"since": now}, "$push": {"owners": f"{worker}/{round}"}})
             await client.close()
         asyncio.run(main())
     """, processes=3)
-    claims = {d["_id"]: d["claims"] async for d in db.outbox.find({})}
-    assert all(len(c) <= 1 for c in claims.values()), {i: c for i, c in claims.items() if len(c) > 1}
-    assert sum(len(c) for c in claims.values()) == 200  # 3 x 40 rounds of 10 claim everything
+    owners = {d["_id"]: d["owners"] async for d in db.outbox.find({})}
+    assert all(len(o) <= 1 for o in owners.values()), {i: o for i, o in owners.items() if len(o) > 1}
+    assert sum(len(o) for o in owners.values()) == 200  # 3 x 40 rounds of 10 take everything
+
+
+async def test_an_ordered_bulk_write_sees_its_earlier_updates(db):
+    """The relay pulls a document's acknowledged events and, in the same command, clears its owner
+    only if the pull left the outbox empty."""
+    await db.docs.insert_many([{"_id": "all-sent", "outbox": [{"id": "e1"}], "owner": "me"},
+                               {"_id": "one-left", "outbox": [{"id": "e2"}, {"id": "e3"}], "owner": "me"}])
+    writes = []
+    for doc_id, sent in (("all-sent", ["e1"]), ("one-left", ["e2"])):
+        writes.append(UpdateOne({"_id": doc_id}, {"$pull": {"outbox": {"id": {"$in": sent}}}}))
+        writes.append(UpdateOne({"_id": doc_id, "outbox": {"$size": 0}}, {"$unset": {"owner": ""}}))
+    await db.docs.bulk_write(writes, ordered=True)
+    docs = {d["_id"]: d async for d in db.docs.find({})}
+    assert docs["all-sent"] == {"_id": "all-sent", "outbox": []}
+    assert docs["one-left"] == {"_id": "one-left", "outbox": [{"id": "e3"}], "owner": "me"}
 
 
 async def test_unordered_bulk_write_applies_every_matching_update(db):
