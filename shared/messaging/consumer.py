@@ -6,6 +6,8 @@
   consumer moves on; it is never silently skipped.
 - A database outage is not the message's fault: the handler is retried until the database
   is back, holding the partition so later events cannot overtake it.
+- Events arrive in batches (as many as are waiting, up to MAX_BATCH): the updates of deferrable
+  handlers go to the store as one bulk write per batch (shared/messaging/write_batch.py).
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from pymongo.errors import ConnectionFailure
 
 from shared.events import Envelope, parse_payload
 from shared.events.catalog import UnknownEvent
+from shared.messaging import write_batch
 from shared.messaging.dead_letters import DeadLetters
+from shared.messaging.write_batch import WriteBatch
 from shared.observability import correlation, metrics
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,10 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Envelope, BaseModel], Awaitable[Any]]
 TombstoneHandler = Callable[[str], Awaitable[Any]]
 TRANSIENT = (ConnectionFailure,)
+MAX_BATCH = 200  # records per batch: bounds what one failed flush repeats
+# How long a batch waits for its first record; an idle subscriber then pauses as long again
+# (FastStream's batch loop), so this is also the most an event waits for an idle consumer.
+BATCH_WAIT_MS = 50
 
 
 def describe(error: ValidationError) -> str:
@@ -53,34 +61,52 @@ class EventConsumer:
 
     def subscribe(self, topic: str, handlers: dict[str, Handler],
                   on_tombstone: TombstoneHandler | None = None) -> None:
-        async def on_message(msg: KafkaMessage) -> None:
-            await self.process(msg.raw_message, handlers, on_tombstone)
-            self._measure_lag(msg)
+        async def on_messages(msg: KafkaMessage) -> None:
+            records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+            await self.process_batch(records, handlers, on_tombstone)
+            self._measure_lag(msg, records)
 
-        on_message.__name__ = f"{self.service}_consumes_{topic.replace('.', '_').replace('-', '_')}"
+        on_messages.__name__ = f"{self.service}_consumes_{topic.replace('.', '_').replace('-', '_')}"
         self.broker.subscriber(
             self.topic_prefix + topic,
             group_id=self.group_id,
             auto_offset_reset="earliest",
+            batch=True,
+            max_records=MAX_BATCH,
+            batch_timeout_ms=BATCH_WAIT_MS,
             title=f"{topic}:{self.service}",
             description=f"{self.service} applies: {', '.join(sorted(handlers))}",
-        )(on_message)
+        )(on_messages)
 
-    def _measure_lag(self, msg: KafkaMessage) -> None:
-        """How far this partition is behind its end, from the high watermark of the last fetch."""
-        record = msg.raw_message
+    def _measure_lag(self, msg: KafkaMessage, records) -> None:
+        """How far each partition is behind its end, from the high watermark of the last fetch."""
+        last = {(r.topic, r.partition): r.offset for r in records}
+        for (topic, partition), offset in last.items():
+            try:
+                end = msg.consumer.highwater(TopicPartition(topic, partition))
+            except Exception:  # no fetch metadata yet (or a test double): nothing to report
+                return
+            if end is not None:
+                metrics.CONSUMER_LAG.labels(self.service, topic, str(partition)).set(max(end - offset - 1, 0))
+
+    async def process_batch(self, records, handlers: dict[str, Handler],
+                            on_tombstone: TombstoneHandler | None = None) -> None:
+        """Every record in order; deferrable handlers' updates sent together before returning."""
+        batch = WriteBatch()
+        token = write_batch.collect(batch)
         try:
-            end = msg.consumer.highwater(TopicPartition(record.topic, record.partition))
-        except Exception:  # no fetch metadata yet (or a test double): nothing to report
-            return
-        if end is not None:
-            metrics.CONSUMER_LAG.labels(self.service, record.topic, str(record.partition)).set(
-                max(end - record.offset - 1, 0))
+            for record in records:
+                await self.process(record, handlers, on_tombstone, batch)
+            await batch.flush(self.retry_seconds)
+        finally:
+            write_batch.stop_collecting(token)
 
     async def process(self, record, handlers: dict[str, Handler],
-                      on_tombstone: TombstoneHandler | None = None) -> None:
+                      on_tombstone: TombstoneHandler | None = None, batch: WriteBatch | None = None) -> None:
         if record.value is None:
             if on_tombstone is not None and record.key is not None:
+                if batch is not None:
+                    await batch.flush(self.retry_seconds)
                 await self._apply("tombstone", lambda: on_tombstone(record.key.decode()), record)
             return
         try:
@@ -100,11 +126,24 @@ class EventConsumer:
         except UnknownEvent as error:
             await self._park(record, str(error))
             return
-        token = correlation.bind(envelope.correlation_id)
-        try:
-            await self._apply(envelope.type, lambda: handler(envelope, payload), record)
-        finally:
-            correlation.reset(token)
+        async def apply() -> None:
+            token = correlation.bind(envelope.correlation_id)
+            try:
+                await self._apply(envelope.type, lambda: handler(envelope, payload), record)
+            finally:
+                correlation.reset(token)
+
+        if batch is None:
+            await apply()
+        elif write_batch.is_deferrable(handler):
+            batch.redo = apply  # if its queued update fails, the event is applied again on its own
+            try:
+                await apply()
+            finally:
+                batch.redo = None
+        else:
+            await batch.flush(self.retry_seconds)  # what it reads may be in the queue
+            await apply()
 
     async def _apply(self, event_type: str, call: Callable[[], Awaitable[Any]], record) -> None:
         failures = 0

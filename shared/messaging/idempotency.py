@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
+
+from shared.messaging import write_batch
 
 APPLIED = "applied_events"
 # Redeliveries come soon after the original; remembering the last ones per entity is enough.
@@ -21,6 +24,9 @@ async def apply_once(collection, doc_id: Any, event_id: str, update: dict[str, A
     push = update.setdefault("$push", {})
     push[APPLIED] = {"$each": [event_id], "$slice": -REMEMBERED}
     query = {"_id": doc_id, APPLIED: {"$ne": event_id}, **(extra_filter or {})}
+    batch = write_batch.current()
+    if batch is not None and batch.queue(collection, UpdateOne(query, update, upsert=upsert)):
+        return True  # sent with the rest of the consumer's batch (shared/messaging/write_batch.py)
     try:
         result = await collection.update_one(query, update, upsert=upsert)
     except DuplicateKeyError:

@@ -5,6 +5,7 @@ from shared.events import Envelope, topics
 from shared.events.intake import MenteeRegistered, MentorRegistered, MentorTrained, ParticipantErased
 from shared.events.matching import DuoFormed
 from shared.messaging.consumer import EventConsumer
+from shared.messaging.write_batch import deferrable
 from services.followup.adapters.duos import DuoRepository
 from services.followup.adapters.participant_facts import ParticipantFacts
 from services.followup.domain.recorded_facts import surrogate_for
@@ -24,14 +25,17 @@ class DuoStarter:
         await self.followup.start_duo(envelope.branch, formed.duo_id, formed.mentee_id, formed.mentor_id,
                                       formed.started_on)
 
+    @deferrable
     async def on_mentee_registered(self, envelope: Envelope, mentee: MenteeRegistered) -> None:
         await self.facts.record(mentee.mentee_id, str(envelope.id), {
             "branch": envelope.branch, "role": "mentee", "registered_on": mentee.registered_on.isoformat()})
 
+    @deferrable
     async def on_mentor_registered(self, envelope: Envelope, mentor: MentorRegistered) -> None:
         await self.facts.record(mentor.mentor_id, str(envelope.id), {
             "branch": envelope.branch, "role": "mentor", "registered_on": mentor.registered_on.isoformat()})
 
+    @deferrable
     async def on_mentor_trained(self, envelope: Envelope, trained: MentorTrained) -> None:
         await self.facts.record(trained.mentor_id, str(envelope.id), {"trained_on": trained.completed_on.isoformat()})
 

@@ -5,6 +5,7 @@ from shared.events import Envelope, topics
 from shared.events.intake import ParticipantErased
 from shared.events.matching import DuoFormed
 from shared.messaging.consumer import EventConsumer
+from shared.messaging.write_batch import deferrable
 from services.intake.adapters.first_duos import FirstDuos
 
 
@@ -22,5 +23,6 @@ class DuoFacts:
     async def on_erased(self, envelope: Envelope, erased: ParticipantErased) -> None:
         await self.first_duos.forget(erased.participant_id)
 
+    @deferrable
     async def on_duo_formed(self, envelope: Envelope, formed: DuoFormed) -> None:
         await self.first_duos.record(formed.mentee_id, str(envelope.id), envelope.branch, formed.started_on)

@@ -6,6 +6,7 @@ from shared.events.followup import DuoEnded
 from shared.events.intake import (MenteeRegistered, MentorRegistered, MentorTrained, ParticipantErased,
                                   ParticipantProfileChanged, ParticipantWithdrawn)
 from shared.messaging.consumer import EventConsumer
+from shared.messaging.write_batch import deferrable
 from services.matching.adapters.pool import PoolView
 from services.matching.adapters.proposals import ProposalRepository
 from services.matching.use_cases import Matching
@@ -22,14 +23,17 @@ class PoolKeeper:
             "participant-erased": self.on_erased, "participant-profile-changed": self.on_profile_changed})
         consumer.subscribe(topics.DUOS, {"duo-ended": self.on_duo_ended})
 
+    @deferrable
     async def on_mentee_registered(self, envelope: Envelope, mentee: MenteeRegistered) -> None:
         facts = mentee.model_dump(mode="json", exclude={"mentee_id", "age_band"})
         await self.pool.register(mentee.mentee_id, str(envelope.id), "mentee", {"branch": envelope.branch, **facts})
 
+    @deferrable
     async def on_mentor_registered(self, envelope: Envelope, mentor: MentorRegistered) -> None:
         facts = mentor.model_dump(mode="json", exclude={"mentor_id", "age_band"})
         await self.pool.register(mentor.mentor_id, str(envelope.id), "mentor", {"branch": envelope.branch, **facts})
 
+    @deferrable
     async def on_mentor_trained(self, envelope: Envelope, trained: MentorTrained) -> None:
         await self.pool.set(trained.mentor_id, str(envelope.id), {"branch": envelope.branch, "trained": True})
 
@@ -40,6 +44,7 @@ class PoolKeeper:
         if self.matching is not None:
             await self.matching.reconsider(changed.participant_id)
 
+    @deferrable
     async def on_withdrawn(self, envelope: Envelope, withdrawn: ParticipantWithdrawn) -> None:
         await self.pool.set(withdrawn.participant_id, str(envelope.id), {"status": "withdrawn"})
 
