@@ -6,11 +6,11 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from shared import branch_directory
-from shared.branch_directory import BranchDirectory
 from shared.clock import Now, utc_now
 from shared.http import branch_rules
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
+from services.notify.adapters.branches import RememberedBranches
 from services.notify.adapters.mailer import SmtpMailer
 from services.notify.adapters.store import INDEXES, NOTIFICATIONS, NotifyStore
 from services.notify.adapters.templates import TemplateRenderer
@@ -33,14 +33,13 @@ def delivery_rules(settings: NotifySettings) -> DeliveryRules:
     return DeliveryRules(
         retry=RetryPolicy(settings.retry_base_seconds, settings.retry_max_seconds, settings.retry_max_attempts),
         claim=timedelta(seconds=settings.claim_seconds), contact_wait=timedelta(seconds=settings.contact_wait_seconds),
-        contact_poll=timedelta(seconds=settings.contact_poll_seconds),
         coordinators=settings.coordinator_emails)
 
 
 def notifications_of(db, settings: NotifySettings, mailer: SmtpMailer | None, now: Now = utc_now) -> Notifications:
     """Without a mailer (a rebuild) messages are recorded and none is sent."""
     return Notifications(NotifyStore(db, rebuilding=mailer is None), mailer, TemplateRenderer(), Links(settings.console_url),
-                         delivery_rules(settings), BranchDirectory(db), now, deliver_on_record=mailer is not None)
+                         delivery_rules(settings), RememberedBranches(db), now, deliver_on_record=mailer is not None)
 
 
 def subscribe_consumers(notifications: Notifications, consumer) -> None:

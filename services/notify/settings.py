@@ -23,5 +23,5 @@ class NotifySettings(ServiceSettings):
     # A process that claimed a message and died frees it after this long.
     claim_seconds: float = Field(default=120.0, gt=0)
     # A message whose contact has not arrived yet (its topic is read apart) waits this long for it.
+    # It goes out when the contact's event comes (that event finds the message's mark): nothing polls for it.
     contact_wait_seconds: float = Field(default=3600.0, ge=0)
-    contact_poll_seconds: float = Field(default=10.0, gt=0)

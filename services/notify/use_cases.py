@@ -3,6 +3,11 @@
 Recording comes first and is idempotent (the notification's id derives from the event, the
 recipient and the message); delivery is a separate step that any notify process may take up,
 from the consumer right away or from the periodic delivery job later.
+
+Live, the process that records a message sends it at once: it inserts it already claimed, so a
+message that goes out at the first try costs its insert, one contact read and the finish (which
+stores notification-sent for the relay). A message whose contact has not come is parked until its
+wait runs out, and the contact's own event, finding the mark the message left on it, sends it.
 """
 from __future__ import annotations
 
@@ -16,13 +21,13 @@ from typing import Any, Callable
 
 from jinja2 import TemplateError
 
-from shared.branch_directory import BranchDirectory
 from shared.clock import Now, utc_now
 from shared.events import new_envelope
 from shared.events.notify import NotificationFailed, NotificationSent
 from shared.observability import correlation
 from services.notify.adapters.mailer import SmtpMailer
-from services.notify.adapters.store import FAILED, PENDING, SENT, SKIPPED, NotifyStore
+from services.notify.adapters.branches import RememberedBranches
+from services.notify.adapters.store import FAILED, PENDING, SENDING, SENT, SKIPPED, NotifyStore
 from services.notify.adapters.templates import TemplateRenderer
 from services.notify.domain.consent import withheld
 from services.notify.domain.delivery import DeliveryFailure, RetryPolicy, notification_id
@@ -40,7 +45,6 @@ class DeliveryRules:
     retry: RetryPolicy = RetryPolicy()
     claim: timedelta = timedelta(minutes=2)
     contact_wait: timedelta = timedelta(hours=1)
-    contact_poll: timedelta = timedelta(seconds=10)
     coordinators: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -51,7 +55,7 @@ def coordinator_id(address: str) -> str:
 
 class Notifications:
     def __init__(self, store: NotifyStore, mailer: SmtpMailer, renderer: TemplateRenderer, links: Links,
-                 rules: DeliveryRules, branches: BranchDirectory, now: Now = utc_now,
+                 rules: DeliveryRules, branches: RememberedBranches, now: Now = utc_now,
                  jitter: Callable[[], float] = random.random, deliver_on_record: bool = True) -> None:
         self.store, self.mailer, self.renderer, self.links, self.rules = store, mailer, renderer, links, rules
         self.branches = branches  # each branch's working languages, learned from the branch events
@@ -79,11 +83,6 @@ class Notifications:
             await self._record(cause_id, branch, coordinator_id(address), message(name), facts, duo_id, address,
                                at=at)
 
-    async def _branch_language(self, branch: str, now: datetime) -> str | None:
-        """The branch's first working language in its rules of the day; None for a branch not heard of yet."""
-        rules = await self.branches.rules_on(branch, now.date())
-        return rules["working_languages"][0] if rules else None
-
     async def _record(self, cause_id: str, branch: str, recipient_id: str, kind: MessageKind,
                       facts: dict[str, Any], duo_id: str | None, address: str | None = None, *,
                       at: datetime) -> None:
@@ -94,11 +93,18 @@ class Notifications:
                   "created_at": at, "next_attempt_at": now, "wait_contact_until": now + self.rules.contact_wait}
         if address is not None:
             record["address"] = address  # a coordinator's work address: stays in this database
+        if self.deliver_on_record:
+            # The insert is the claim: no other process may take the message while this one tries it, and
+            # if this one dies the claim runs out and the delivery job takes it over.
+            record.update(status=SENDING, claimed_by=self.worker, claimed_until=now + self.rules.claim)
         if await self.store.add(record) and self.deliver_on_record:
-            await self.deliver(notification)
+            await self._attempt(record, now)
 
-    async def contact_arrived(self, participant_id: str) -> None:
-        await self.store.wake(participant_id, self.now())
+    async def contact_arrived(self, participant_id: str, branch: str, contact: dict[str, Any]) -> None:
+        """Keep the contact, and send at once the messages that were waiting for it (usually none)."""
+        awaited = await self.store.save_contact(participant_id, branch, contact)
+        if awaited and self.deliver_on_record:
+            await self._deliver_awaited(participant_id, awaited)
 
     async def consent_changed(self, participant_id: str, branch: str, purpose: str, granted: bool) -> None:
         await self.store.set_consent(participant_id, branch, purpose, granted)
@@ -110,15 +116,32 @@ class Notifications:
     async def deliver_due(self) -> int:
         """The periodic job: every message whose time has come (first tries, retries, expired claims)."""
         sent = 0
-        for notification in await self.store.due(self.now(), DUE_BATCH):
-            sent += await self.deliver(notification)
+        for status, notification in await self.store.due(self.now(), DUE_BATCH):
+            claim = self.store.take_over if status == SENDING else self.store.claim_due
+            now = self.now()
+            sent += await self._attempt_claimed(await claim(notification, self.worker, now, self.rules.claim), now)
         return sent
 
     async def deliver(self, notification: str) -> bool:
-        """One attempt, if this process wins the claim; True when the message went out."""
+        """One attempt, if this process wins the claim (due, or its claim ran out); True when it went out."""
         now = self.now()
-        doc = await self.store.claim(notification, self.worker, now, self.rules.claim)
-        if doc is None:
+        doc = (await self.store.claim_due(notification, self.worker, now, self.rules.claim)
+               or await self.store.take_over(notification, self.worker, now, self.rules.claim))
+        return await self._attempt_claimed(doc, now)
+
+    async def _deliver_awaited(self, participant_id: str, awaited: list[str]) -> bool:
+        """The messages parked for this participant's contact, now that it is here; the mark goes last, so
+        a crash before leaves it for the contact's redelivery."""
+        sent = False
+        for notification in awaited:
+            now = self.now()
+            doc = await self.store.claim_awaited(notification, self.worker, now, self.rules.claim)
+            sent = await self._attempt_claimed(doc, now) or sent
+        await self.store.no_longer_awaited(participant_id, awaited)
+        return sent
+
+    async def _attempt_claimed(self, doc: dict[str, Any] | None, now: datetime) -> bool:
+        if doc is None:  # another process holds or finished it
             return False
         token = correlation.bind(doc.get("correlation_id") or correlation.new())
         try:
@@ -132,8 +155,7 @@ class Notifications:
             contact = await self.store.contact(doc["recipient_id"])
             if contact is None:
                 if now < doc["wait_contact_until"]:  # its topic is read apart: it may still come
-                    await self.store.release(doc["_id"], self.worker, now + self.rules.contact_poll)
-                    return False
+                    return await self._await_contact(doc)
                 await self._fail(doc, now, attempts, "no contact on file for this participant")
                 return False
             reason = withheld(kind, self.store.consents(contact))
@@ -146,8 +168,11 @@ class Notifications:
             address, language, variables = doc["address"], None, doc["facts"]
         try:
             check_variables(kind, variables)
-            language = choose_language(language, await self._branch_language(doc["branch"], now),
-                                       self.renderer.languages(kind.name))
+            available = self.renderer.languages(kind.name)
+            # The branch's language matters only when the person's does not settle it (always for coordinators).
+            branch_language = None if language in available else await self.branches.working_language(
+                doc["branch"], now.date())
+            language = choose_language(language, branch_language, available)
             rendered = self.renderer.render(kind.name, language, variables)
         except (TemplateError, ValueError) as error:
             await self._fail(doc, now, attempts, f"message could not be written ({type(error).__name__})")
@@ -168,6 +193,17 @@ class Notifications:
         log.info("notification sent", extra={"notification_id": doc["_id"], "template": kind.name,
                                              "attempts": attempts})
         return True
+
+    async def _await_contact(self, doc: dict[str, Any]) -> bool:
+        """Park the message until its contact comes (whose event sends it) or its wait runs out (it then fails).
+
+        Parked before the mark is left: a contact stored after the mark finds the message pending and
+        takes it; a contact stored before is returned by the marking write, and this process takes it."""
+        if not await self.store.release(doc["_id"], self.worker, doc["wait_contact_until"], awaiting_contact=True):
+            return False  # no longer ours: erased meanwhile
+        if await self.store.await_contact(doc["recipient_id"], doc["_id"]) is None:
+            return False
+        return await self._deliver_awaited(doc["recipient_id"], [doc["_id"]])
 
     async def _fail(self, doc: dict[str, Any], now: datetime, attempts: int, reason: str) -> None:
         """Failed for good: recorded, published, and the branch's coordinators told (unless it was theirs)."""

@@ -33,10 +33,9 @@ class Notifier:
     # -- people and their choices ---------------------------------------------------------
 
     async def on_contact(self, envelope: Envelope, contact: ParticipantContactChanged) -> None:
-        await self.store.save_contact(contact.participant_id, envelope.branch, {
+        await self.notifications.contact_arrived(contact.participant_id, envelope.branch, {
             "role": contact.role, "display_name": contact.display_name, "email": str(contact.email),
             "language": contact.preferred_language})
-        await self.notifications.contact_arrived(contact.participant_id)
 
     async def on_consent(self, envelope: Envelope, consent: ParticipantConsentChanged) -> None:
         await self.notifications.consent_changed(consent.participant_id, envelope.branch, consent.purpose,

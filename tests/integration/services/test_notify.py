@@ -34,7 +34,7 @@ async def notify(kafka_bootstrap, mongo_url, smtp_sink, fresh_db_name, monkeypat
     coordinator = f"coordinator.{run}@example.org"
     for name, value in {**env, "DUO_MONGO_DB": fresh_db_name, "DUO_SMTP_HOST": smtp_sink.host,
                         "DUO_SMTP_PORT": str(smtp_sink.port), "DUO_DELIVERY_POLL_SECONDS": "0.3",
-                        "DUO_CONTACT_WAIT_SECONDS": "8", "DUO_CONTACT_POLL_SECONDS": "0.5",
+                        "DUO_CONTACT_WAIT_SECONDS": "8",
                         "DUO_COORDINATOR_EMAILS": json.dumps({BRANCH: [coordinator]})}.items():
         monkeypatch.setenv(name, value)
     app = build_app(NotifySettings())

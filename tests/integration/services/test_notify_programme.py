@@ -66,7 +66,7 @@ async def programme(kafka_bootstrap, mongo_url, smtp_sink, fresh_db_name, monkey
     notify = build_notify(NotifySettings(
         mongo_db=f"{fresh_db_name}_n", smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, console_url=CONSOLE,
         coordinator_emails={BRANCH: [coordinator]}, delivery_poll_seconds=0.3, retry_base_seconds=0.5,
-        retry_max_seconds=4, retry_max_attempts=60, contact_poll_seconds=0.5))
+        retry_max_seconds=4, retry_max_attempts=60))
     async with (in_process(followup) as http, in_process(notify),
                 Feed(kafka_bootstrap, env["DUO_TOPIC_PREFIX"]) as feed):
         http.headers.update(auth("coordinator", (BRANCH,)))
