@@ -20,7 +20,7 @@ from shared.rules import NotFound, RuleBroken
 from shared.storage import ConcurrentChange, retried_on_conflict
 from shared.vocabulary import age_band, postcode_area
 from services.intake.adapters.first_duos import FirstDuos
-from services.intake.adapters.participants import IdentityTaken, ParticipantRepository
+from services.intake.adapters.participants import HELD_KEYS, IdentityTaken, ParticipantRepository
 from services.intake.branch_use_cases import Branches
 from services.intake.domain.consent import check_consent_date, granted
 from services.intake.domain.corrections import CONTACT_FIELDS, check_correction
@@ -101,11 +101,11 @@ class Intake:
             # A deliberate duplicate keeps its keys outside the unique index, and says so on the record.
             keys = "duplicate_keys" if duplicate else "identity_keys"
             noted = ["deliberate_duplicate"] if duplicate else []
+            written = {**document, keys: sorted(hashes.values()), HELD_KEYS: sorted(hashes.values()),
+                       "deliberate_duplicate": bool(duplicate), "history": [_entry("registration", noted, by)]}
             try:
-                await self.participants.add({**document, keys: sorted(hashes.values()),
-                                             "deliberate_duplicate": bool(duplicate),
-                                             "history": [_entry("registration", noted, by)]}, *events)
-                return await self.get(branch, participant_id)
+                await self.participants.add(written, *events)
+                return written  # what was just written: no read back
             except IdentityTaken:
                 continue  # the same person registered at this very moment: look again
         raise ConcurrentChange()
@@ -145,6 +145,7 @@ class Intake:
                 raise duplicate
             update["$set"]["duplicate_keys" if document.get("deliberate_duplicate") else "identity_keys"] = sorted(
                 hashes.values())
+            update["$set"][HELD_KEYS] = sorted(hashes.values())  # the duplicate check reads these
             update["$set"]["name_keys"] = search_keys(contact.first_name, contact.last_name)  # name search follows
         profile_changed = [name for name in changed if name not in CONTACT_FIELDS]
         if profile_changed:
@@ -215,7 +216,7 @@ class Intake:
         await self.participants.change(document, _with_history(
             {"$set": {"status": "erased", "erased_on": self.today().isoformat()},
              "$unset": {"personal": "", "name_keys": "", "profile": "", "training": "", "trained": "", "consents": "",
-                        "identity_keys": "", "duplicate_keys": ""}},
+                        "identity_keys": "", "duplicate_keys": "", HELD_KEYS: ""}},
             "erasure", ["personal", "profile", "training", "consents"], by),
             erased, tombstone)
         await self.first_duos.forget(participant_id)  # the audit's counts need no link to an erased person
@@ -228,12 +229,14 @@ class Intake:
 
     async def matching_fairness(self, branch: str | None, as_of: date | None) -> FairnessAudit:
         """How each group of mentees fares in getting a duo within 30 days: aggregates only."""
-        first = await self.first_duos.in_branch(branch)
+        # Across every branch: each branch by name, so that both reads are led by the branch index.
+        branches = [branch] if branch is not None else self.branches.known()
+        first = await self.first_duos.in_branches(branches)
         paths = [MenteePath(date.fromisoformat(doc["registered_on"]), first.get(doc["_id"]), {
             "age_band": (doc["profile"]["age_band"],),
             "language": tuple(sorted({lang["code"] for lang in doc["profile"]["languages"]})),
             "postcode_area": (doc["profile"]["postcode_area"],)})
-            for doc in await self.participants.mentee_groups(branch) if doc.get("profile")]
+            for doc in await self.participants.mentee_groups(branches) if doc.get("profile")]
         return audit(paths, as_of or self.today(), minimum_cell=self.fairness_minimum_cell)
 
     @staticmethod
