@@ -152,10 +152,10 @@ class Intake:
             events.append(self._event(document, _profile_event(participant_id, role, profile_changed,
                                                                after["profile"])))
         try:
-            await self.participants.change(document, _with_history(update, "correction", changed, by), *events)
+            return await self.participants.change(document, _with_history(update, "correction", changed, by),
+                                                  *events)
         except IdentityTaken:  # the same person registered or corrected at this very moment
             raise (await self._duplicate(branch, hashes, exclude=participant_id)) or ConcurrentChange() from None
-        return await self.get(branch, participant_id)
 
     @retried_on_conflict
     async def record_training(self, branch: str, mentor_id: str, module: str, completed_on: date,
@@ -170,9 +170,8 @@ class Intake:
                 mentor_id=mentor_id, completed_on=max(participant.training.values()),
                 modules=len(rules.training_modules))))
             update["trained"] = True
-        await self.participants.change(document, _with_history(
+        return await self.participants.change(document, _with_history(
             {"$set": update}, "training", [f"training.{module}"], by), *events)
-        return await self.get(branch, mentor_id)
 
     @retried_on_conflict
     async def withdraw(self, branch: str, participant_id: str, withdrawn_on: date, by: str) -> dict[str, Any]:
@@ -181,10 +180,9 @@ class Intake:
         participant.withdraw(withdrawn_on, self.today())
         event = self._event(document, ParticipantWithdrawn(participant_id=participant_id, role=participant.role,
                                                            withdrawn_on=withdrawn_on))
-        await self.participants.change(document, _with_history(
+        return await self.participants.change(document, _with_history(
             {"$set": {"status": "withdrawn", "withdrawn_on": withdrawn_on.isoformat()}}, "withdrawal",
             ["status", "withdrawn_on"], by), event)
-        return await self.get(branch, participant_id)
 
     @retried_on_conflict
     async def set_consent(self, branch: str, participant_id: str, purpose: str, granted_: bool, on: date | None,
@@ -199,9 +197,8 @@ class Intake:
         event = self._event(document, ParticipantConsentChanged(
             participant_id=participant_id, purpose=purpose, granted=granted_, recorded_on=on, source=source))
         record = {"granted": granted_, "on": on.isoformat(), "source": source, "by": by}
-        await self.participants.change(document, _with_history(
+        return await self.participants.change(document, _with_history(
             {"$set": {f"consents.{purpose}": record}}, "consent", [f"consents.{purpose}"], by), event)
-        return await self.get(branch, participant_id)
 
     @retried_on_conflict
     async def erase(self, branch: str, participant_id: str, by: str) -> None:

@@ -1,6 +1,7 @@
 """Intake's participants collection: personal data stays here, scoped by branch."""
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -8,6 +9,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from shared.events import Envelope
+from shared.messaging import outbox
 from shared.paging import Key, Order, find_page
 from shared.storage import change_with_events, insert_with_events
 
@@ -52,11 +54,14 @@ class ParticipantRepository:
             query["role"] = role
         return await self.collection.find_one(query)
 
-    async def change(self, document: dict[str, Any], update: dict[str, Any], *events: Envelope) -> None:
+    async def change(self, document: dict[str, Any], update: dict[str, Any], *events: Envelope) -> dict[str, Any]:
+        """Apply `update` to the record as read (unless it changed since) and return the record it became:
+        the write is conditional on the version read, so no read back is needed to know it."""
         try:
             await change_with_events(self.collection, document, update, *events)
         except DuplicateKeyError:
             raise IdentityTaken() from None
+        return applied(document, update)
 
     async def holding_keys(self, hashes: list[str], limit: int = 20) -> list[dict[str, Any]]:
         """Records, in any branch, holding one of these identity keys: their ids, branches and keys only.
@@ -112,3 +117,25 @@ class ParticipantRepository:
             "status": 1, "registered_on": 1, "profile.age_band": 1, "profile.languages.code": 1,
             "profile.postcode_area": 1}).to_list()
         return [d for d in documents if d["status"] != "erased"]
+
+
+def applied(document: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """`document` with the operators this repository's callers use ($set, $unset, $push on dotted paths) applied,
+    and its version counted up as change_with_events does; without its outbox, which the relay empties."""
+    after = copy.deepcopy({k: v for k, v in document.items() if k != outbox.FIELD})
+    for operator, fields in update.items():
+        for path, value in fields.items():
+            *parents, name = path.split(".")
+            place = after
+            for part in parents:
+                place = place.setdefault(part, {})
+            if operator == "$set":
+                place[name] = value
+            elif operator == "$unset":
+                place.pop(name, None)
+            elif operator == "$push":
+                place.setdefault(name, []).append(value)
+            else:
+                raise ValueError(f"{operator} is not applied here")
+    after["version"] = document["version"] + 1
+    return after
