@@ -3,6 +3,12 @@
 The initial branches (initial_branches.json) are opened the same way when intake first finds
 them missing; several intake processes may start at once, and the branch id as the document id
 lets exactly one of them insert each branch and its branch-opened event.
+
+Registrations, corrections and training are judged by rules kept in memory, not read per request:
+each process loads the branches when it starts, updates its copy at once when it makes a change,
+and learns another process's changes from the branch events (`heard`, fed by every process reading
+the branches topic outside the consumer group). A branch or rules version it has not heard of yet
+is read from the database, so a branch opened through another process registers at once.
 """
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from shared.events.branches import BranchClosed, BranchOpened, BranchRulesChange
 from shared.rules import NotFound, RuleBroken
 from shared.storage import retried_on_conflict
 from services.intake.adapters.branches import BranchRepository, InitialBranches, initial_branches
-from services.intake.domain.branches import Branch, BranchRules
+from services.intake.domain.branches import CLOSED, Branch, BranchRules
 
 
 class Branches:
@@ -23,6 +29,27 @@ class Branches:
                  initial: InitialBranches | None = None) -> None:
         self.repository, self.today = repository, today
         self.initial = initial or initial_branches()
+        self._known: dict[str, Branch] = {}  # this process's copy; never changed in place, only replaced
+
+    async def load(self) -> None:
+        """At start, before serving: every branch, as stored."""
+        for branch in await self.repository.all():
+            self._learn(branch)
+
+    def known(self) -> list[str]:
+        return sorted(self._known)
+
+    async def heard(self, name: str, version: int | None = None, closed: bool = False) -> None:
+        """A branch event: read the branch again unless this copy already has what the event tells."""
+        mine = self._known.get(name)
+        if mine is not None and (mine.status == CLOSED if closed else
+                                 any(v.version == version for v in mine.versions)):
+            return
+        try:
+            await self._stored(name)
+        except Exception:
+            self._known.pop(name, None)  # read it on its next use instead
+            raise
 
     async def open_initial(self) -> list[str]:
         """Open every initial branch not there yet; returns those this process opened."""
@@ -40,6 +67,7 @@ class Branches:
         if not await self._add(branch):
             raise RuleBroken.single("branch.exists", f"Branch {name} exists already; change its rules instead.",
                                     "branch")
+        self._learn(branch)
         return branch
 
     async def _add(self, branch: Branch) -> bool:
@@ -55,6 +83,7 @@ class Branches:
         event = new_envelope(BranchRulesChanged(rules_version=version.version, effective_from=version.effective_from,
                                                 rules=version.rules), branch=name, subject=name)
         await self.repository.save(branch, read, event)
+        self._learn(branch)
         return branch
 
     @retried_on_conflict
@@ -63,6 +92,7 @@ class Branches:
         branch.close(self.today())
         await self.repository.save(branch, read, new_envelope(BranchClosed(closed_on=branch.closed_on),
                                                               branch=name, subject=name))
+        self._learn(branch)
         return branch
 
     async def get(self, name: str) -> Branch:
@@ -73,25 +103,46 @@ class Branches:
 
     async def for_registration(self, name: str, day: date) -> BranchRules:
         """The rules that judge a registration made on `day`; refuses an unknown or closed branch."""
-        found = await self.repository.get(name)
-        if found is None:
-            known = ", ".join(await self.repository.known())
+        branch = self._known.get(name) or await self._stored(name)
+        if branch is None:
             raise RuleBroken.single("branch.unknown", f"There is no DUO branch called {name!r}; known branches: "
-                                    f"{known}.", "branch")
-        branch = found[0]
+                                    f"{', '.join(self.known())}.", "branch")
         branch.require_open_for_registration()
         return branch.rules_on(day)
 
     async def rules_of(self, name: str, version: int | None, registered_on: date) -> BranchRules:
         """The rules a participant was registered under (older records name no version: the day's)."""
-        branch = await self.get(name)
+        branch = self._known.get(name)
+        if branch is None or (version and not any(v.version == version for v in branch.versions)):
+            branch = await self._stored(name)  # made by another process, not heard of yet
+            if branch is None:
+                raise NotFound("branch")
         return branch.rules_version(version) if version else branch.rules_on(registered_on)
+
+    async def _stored(self, name: str) -> Branch | None:
+        """The branch as stored now, learned into this process's copy."""
+        found = await self.repository.get(name)
+        if found is None:
+            return None
+        self._learn(found[0])
+        return self._known[name]
+
+    def _learn(self, branch: Branch) -> None:
+        """Keep the later of two states: versions are only ever added, and a closed branch stays closed, so an
+        older read finishing after a newer one cannot undo it."""
+        mine = self._known.get(branch.branch)
+        if mine is None or _progress(branch) > _progress(mine):
+            self._known[branch.branch] = branch
 
     async def _get(self, name: str) -> tuple[Branch, dict[str, Any]]:
         found = await self.repository.get(name)
         if found is None:
             raise NotFound("branch")
         return found
+
+
+def _progress(branch: Branch) -> tuple[int, bool]:
+    return len(branch.versions), branch.status == CLOSED
 
 
 def _with_defaults(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:

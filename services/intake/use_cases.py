@@ -20,7 +20,7 @@ from shared.rules import NotFound, RuleBroken
 from shared.storage import ConcurrentChange, retried_on_conflict
 from shared.vocabulary import age_band, postcode_area
 from services.intake.adapters.first_duos import FirstDuos
-from services.intake.adapters.participants import IdentityTaken, ParticipantRepository
+from services.intake.adapters.participants import HELD_KEYS, IdentityTaken, ParticipantRepository
 from services.intake.branch_use_cases import Branches
 from services.intake.domain.consent import check_consent_date, granted
 from services.intake.domain.corrections import CONTACT_FIELDS, check_correction
@@ -101,11 +101,11 @@ class Intake:
             # A deliberate duplicate keeps its keys outside the unique index, and says so on the record.
             keys = "duplicate_keys" if duplicate else "identity_keys"
             noted = ["deliberate_duplicate"] if duplicate else []
+            written = {**document, keys: sorted(hashes.values()), HELD_KEYS: sorted(hashes.values()),
+                       "deliberate_duplicate": bool(duplicate), "history": [_entry("registration", noted, by)]}
             try:
-                await self.participants.add({**document, keys: sorted(hashes.values()),
-                                             "deliberate_duplicate": bool(duplicate),
-                                             "history": [_entry("registration", noted, by)]}, *events)
-                return await self.get(branch, participant_id)
+                await self.participants.add(written, *events)
+                return written  # what was just written: no read back
             except IdentityTaken:
                 continue  # the same person registered at this very moment: look again
         raise ConcurrentChange()
@@ -145,16 +145,17 @@ class Intake:
                 raise duplicate
             update["$set"]["duplicate_keys" if document.get("deliberate_duplicate") else "identity_keys"] = sorted(
                 hashes.values())
+            update["$set"][HELD_KEYS] = sorted(hashes.values())  # the duplicate check reads these
             update["$set"]["name_keys"] = search_keys(contact.first_name, contact.last_name)  # name search follows
         profile_changed = [name for name in changed if name not in CONTACT_FIELDS]
         if profile_changed:
             events.append(self._event(document, _profile_event(participant_id, role, profile_changed,
                                                                after["profile"])))
         try:
-            await self.participants.change(document, _with_history(update, "correction", changed, by), *events)
+            return await self.participants.change(document, _with_history(update, "correction", changed, by),
+                                                  *events)
         except IdentityTaken:  # the same person registered or corrected at this very moment
             raise (await self._duplicate(branch, hashes, exclude=participant_id)) or ConcurrentChange() from None
-        return await self.get(branch, participant_id)
 
     @retried_on_conflict
     async def record_training(self, branch: str, mentor_id: str, module: str, completed_on: date,
@@ -169,9 +170,8 @@ class Intake:
                 mentor_id=mentor_id, completed_on=max(participant.training.values()),
                 modules=len(rules.training_modules))))
             update["trained"] = True
-        await self.participants.change(document, _with_history(
+        return await self.participants.change(document, _with_history(
             {"$set": update}, "training", [f"training.{module}"], by), *events)
-        return await self.get(branch, mentor_id)
 
     @retried_on_conflict
     async def withdraw(self, branch: str, participant_id: str, withdrawn_on: date, by: str) -> dict[str, Any]:
@@ -180,10 +180,9 @@ class Intake:
         participant.withdraw(withdrawn_on, self.today())
         event = self._event(document, ParticipantWithdrawn(participant_id=participant_id, role=participant.role,
                                                            withdrawn_on=withdrawn_on))
-        await self.participants.change(document, _with_history(
+        return await self.participants.change(document, _with_history(
             {"$set": {"status": "withdrawn", "withdrawn_on": withdrawn_on.isoformat()}}, "withdrawal",
             ["status", "withdrawn_on"], by), event)
-        return await self.get(branch, participant_id)
 
     @retried_on_conflict
     async def set_consent(self, branch: str, participant_id: str, purpose: str, granted_: bool, on: date | None,
@@ -198,9 +197,8 @@ class Intake:
         event = self._event(document, ParticipantConsentChanged(
             participant_id=participant_id, purpose=purpose, granted=granted_, recorded_on=on, source=source))
         record = {"granted": granted_, "on": on.isoformat(), "source": source, "by": by}
-        await self.participants.change(document, _with_history(
+        return await self.participants.change(document, _with_history(
             {"$set": {f"consents.{purpose}": record}}, "consent", [f"consents.{purpose}"], by), event)
-        return await self.get(branch, participant_id)
 
     @retried_on_conflict
     async def erase(self, branch: str, participant_id: str, by: str) -> None:
@@ -215,7 +213,7 @@ class Intake:
         await self.participants.change(document, _with_history(
             {"$set": {"status": "erased", "erased_on": self.today().isoformat()},
              "$unset": {"personal": "", "name_keys": "", "profile": "", "training": "", "trained": "", "consents": "",
-                        "identity_keys": "", "duplicate_keys": ""}},
+                        "identity_keys": "", "duplicate_keys": "", HELD_KEYS: ""}},
             "erasure", ["personal", "profile", "training", "consents"], by),
             erased, tombstone)
         await self.first_duos.forget(participant_id)  # the audit's counts need no link to an erased person
@@ -228,12 +226,14 @@ class Intake:
 
     async def matching_fairness(self, branch: str | None, as_of: date | None) -> FairnessAudit:
         """How each group of mentees fares in getting a duo within 30 days: aggregates only."""
-        first = await self.first_duos.in_branch(branch)
+        # Across every branch: each branch by name, so that both reads are led by the branch index.
+        branches = [branch] if branch is not None else self.branches.known()
+        first = await self.first_duos.in_branches(branches)
         paths = [MenteePath(date.fromisoformat(doc["registered_on"]), first.get(doc["_id"]), {
             "age_band": (doc["profile"]["age_band"],),
             "language": tuple(sorted({lang["code"] for lang in doc["profile"]["languages"]})),
             "postcode_area": (doc["profile"]["postcode_area"],)})
-            for doc in await self.participants.mentee_groups(branch) if doc.get("profile")]
+            for doc in await self.participants.mentee_groups(branches) if doc.get("profile")]
         return audit(paths, as_of or self.today(), minimum_cell=self.fairness_minimum_cell)
 
     @staticmethod

@@ -61,9 +61,6 @@ class BranchRepository:
     async def all(self) -> list[Branch]:
         return [_branch(d) for d in await self.collection.find({}, {"outbox": 0}).sort("_id", 1).to_list()]
 
-    async def known(self) -> list[str]:
-        return sorted(d["_id"] for d in await self.collection.find({}, {"_id": 1}).to_list())
-
 
 def _document(branch: Branch) -> dict[str, Any]:
     return {"_id": branch.branch, "status": branch.status, "opened_on": branch.opened_on.isoformat(),

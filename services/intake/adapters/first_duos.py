@@ -25,7 +25,6 @@ class FirstDuos:
     async def forget(self, participant_id: str) -> None:
         await self.collection.delete_one({"_id": participant_id})
 
-    async def in_branch(self, branch: str | None) -> dict[str, date]:
-        query = {} if branch is None else {"branch": branch}
-        docs = await self.collection.find(query, {"first_duo_on": 1}).to_list()
+    async def in_branches(self, branches: list[str]) -> dict[str, date]:
+        docs = await self.collection.find({"branch": {"$in": branches}}, {"first_duo_on": 1}).to_list()
         return {d["_id"]: day_or_none(d["first_duo_on"]) for d in docs}

@@ -15,7 +15,7 @@ from services.intake.settings import IntakeSettings
 from tests.e2e.people import mentee, mentor, years_ago
 from tests.integration.services.producing import service_connected
 from tests.kafka_reader import envelopes, read_topics
-from tests.suite import SettableDay, auth, in_process, isolated_env
+from tests.suite import SettableDay, auth, eventually, in_process, isolated_env
 
 TODAY = date.today()
 NATIONAL = auth("national", ())
@@ -172,3 +172,30 @@ async def test_initial_branches_are_opened_once_when_several_processes_start_at_
     finally:
         await client.drop_database(f"{fresh_db_name}_race")
         await client.close()
+
+
+async def test_a_second_process_judges_by_the_rules_another_process_changed(intake):
+    """Two intake processes on one database: each keeps the rules in memory, the second learns the first's
+    changes from the branch events (or reads a branch it has not heard of)."""
+    second = build_app(IntakeSettings(), today=intake.clock)  # the same database and topics (fixture's env)
+    async with in_process(second) as other:
+        await service_connected(second)
+        assert (await intake.post("/branches/namur/opening", json=NAMUR_RULES, headers=NATIONAL)).status_code == 201
+        r = await other.post("/branches/namur/mentees", json=mentee(postcode="5000"), headers=NAMUR)
+        assert r.status_code == 201 and r.json()["rules_version"] == 1, r.text  # opened elsewhere: read at once
+        r = await intake.post("/branches/namur/rules", headers=NATIONAL,
+                              json={"effective_from": TODAY.isoformat(), "mentee_max_age": 25})
+        assert r.status_code == 200, r.text
+
+        async def judged_by_the_new_rules():
+            r = await other.post("/branches/namur/mentees", json=mentee(postcode="5000", birth_date=years_ago(22)),
+                                 headers=NAMUR)
+            assert r.status_code == 201, r.text
+            return r.json()["rules_version"] == 2
+        await eventually(judged_by_the_new_rules, what="the second process judging by version 2")
+        assert (await intake.post("/branches/namur/closure", headers=NATIONAL)).status_code == 200
+
+        async def closed_there_too():
+            r = await other.post("/branches/namur/mentors", json=mentor(postcode="5000"), headers=NAMUR)
+            return r.status_code == 422 and r.json()["errors"][0]["rule"] == "branch.closed"
+        await eventually(closed_there_too, what="the second process refusing the closed branch")
