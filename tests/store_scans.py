@@ -33,9 +33,9 @@ class Allowed:
     collection: str | None = None
 
     def covers(self, record: Mapping[str, Any]) -> bool:
-        return ((self.sender is None or _function(record.get("sender")) == self.sender)
+        return ((self.sender is None or function_of(record.get("sender")) == self.sender)
                 and (self.job is None or record.get("job") == self.job)
-                and (self.origin is None or _function(record.get("origin")) == self.origin)
+                and (self.origin is None or function_of(record.get("origin")) == self.origin)
                 and (self.collection is None or record.get("collection") == self.collection))
 
 
@@ -43,8 +43,17 @@ class Allowed:
 ALLOWED: tuple[Allowed, ...] = (
     Allowed("start-up: a process creates its collections and indexes and its initial data before it "
             "serves, once per start", origin="shared/http/app.py lifespan"),
-    Allowed("a rebuild replays the log into a fresh database, offline, with the service stopped",
+    Allowed("a rebuild prepares a fresh database, offline, with the service stopped",
             origin="shared/rebuild.py rebuild"),
+    Allowed("a rebuild replays the log through the live handlers into a fresh database, offline",
+            origin="shared/messaging/replay.py _lane"),
+    Allowed("followup's at-risk scan is a periodic whole-collection job (hourly by default): every branch's "
+            "rules, then the active duos without a recent session", job="at-risk-scan"),
+    Allowed("followup's reminder scan is a periodic whole-collection job (hourly by default): the duos that "
+            "reminders may still concern", job="reminder-scan"),
+    Allowed("a coordinator's 'scan now' (POST .../at-risk-scans) runs the periodic at-risk scan once by hand; "
+            "it reads every branch's rules, one document per branch",
+            sender="shared/branch_directory.py all_rules_on", origin="services/followup/entrypoints/api.py scan"),
     Allowed("the metrics scrape counts the events waiting in the outbox (README: not after every drain)",
             sender="shared/messaging/relay.py measure_backlog"),
 )
@@ -54,7 +63,7 @@ def enabled() -> bool:
     return os.environ.get(SWITCH, "on").strip().lower() not in ("off", "0", "false", "no")
 
 
-def _function(where: str | None) -> str | None:
+def function_of(where: str | None) -> str | None:
     """"path:line function" -> "path function": lines move with every edit, functions stay."""
     if not where:
         return where
