@@ -7,11 +7,13 @@ matching's pool and notify has recorded the registration e-mail as sent, and the
 quiet, is counted. The test's own probes go to the databases through a client of its own, so
 they are not the services' commands and are not recorded.
 
-Left out, deterministically:
-- periodic jobs (ServiceRuntime.every: notify's delivery poll, followup's scans), by the `job`
-  the monitor records for every command a periodic job sends;
-- the outbox relays' idle polls, by settings: DUO_OUTBOX_POLL_SECONDS=600 leaves a relay
-  running only when a write or a consumed event wakes it, which is the registration's own work.
+Left out, deterministically, by settings that keep them from running during the test:
+- periodic jobs (ServiceRuntime.every): notify's delivery poll (DUO_DELIVERY_POLL_SECONDS=600;
+  otherwise it races the consumer's own delivery and sends the e-mail in about half the runs),
+  followup's at-risk and reminder scans (hourly by default); should one run anyway, its commands
+  carry the `job` the monitor records and are left out by that;
+- the outbox relays' idle polls: DUO_OUTBOX_POLL_SECONDS=600 leaves a relay running only when a
+  write or a consumed event wakes it, which is the registration's own work.
 """
 from __future__ import annotations
 
@@ -38,7 +40,8 @@ QUIET_SECONDS = 1.5  # no command for this long: the flow is over
 async def suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path):
     commands = tmp_path / "store-commands"
     env = {**isolated_env(kafka_bootstrap, mongo_url), "DUO_SMTP_HOST": smtp_sink.host,
-           store_commands.ENV: str(commands), "DUO_OUTBOX_POLL_SECONDS": "600"}
+           store_commands.ENV: str(commands), "DUO_OUTBOX_POLL_SECONDS": "600", "DUO_DELIVERY_POLL_SECONDS": "600",
+           "DUO_AT_RISK_SCAN_SECONDS": "3600", "DUO_REMINDER_SCAN_SECONDS": "3600"}
     running = await asyncio.to_thread(start_suite, env, tmp_path, smtp_sink.port)
     running.commands, running.run_id = CommandLog(commands), env["DUO_RUN_ID"]
     try:
