@@ -265,18 +265,22 @@ def fresh_db_name(request) -> str:
     return f"t_{stem}_{uuid.uuid4().hex[:10]}"
 
 
+_COMMAND_LOG = pytest.StashKey[store_scans.CommandLog]()
+_INDEXES = pytest.StashKey[store_scans.DeclaredIndexes]()
+
+
 def pytest_configure(config) -> None:
     """Every service this pytest process starts, in-process or as a subprocess (which inherits the
     environment), records its store commands here; one directory per process, so xdist workers
-    never read each other's."""
+    never read each other's (kept after the run with DUO_TEST_KEEP_DATA)."""
     if store_scans.enabled():
         os.environ[store_commands.ENV] = tempfile.mkdtemp(prefix="duo-store-commands-")
-        config._duo_store_commands = store_scans.CommandLog(Path(os.environ[store_commands.ENV]))
-        config._duo_indexes = store_scans.DeclaredIndexes()
+        config.stash[_COMMAND_LOG] = store_scans.CommandLog(Path(os.environ[store_commands.ENV]))
+        config.stash[_INDEXES] = store_scans.DeclaredIndexes()
 
 
 def pytest_unconfigure(config) -> None:
-    log = getattr(config, "_duo_store_commands", None)
+    log = config.stash.get(_COMMAND_LOG, None)
     if log is not None and not os.environ.get("DUO_TEST_KEEP_DATA"):
         shutil.rmtree(log.directory, ignore_errors=True)
 
@@ -285,9 +289,9 @@ def pytest_unconfigure(config) -> None:
 def _no_store_scans(request):
     """What the services sent since the previous test's check, from long-lived suites too, is this test's."""
     yield
-    log = getattr(request.config, "_duo_store_commands", None)
+    log = request.config.stash.get(_COMMAND_LOG, None)
     if log is None:
         return
-    found = store_scans.scans(log.new_records(), request.config._duo_indexes)
+    found = store_scans.scans(log.new_records(), request.config.stash[_INDEXES])
     if found:
         pytest.fail(store_scans.report(found), pytrace=False)
