@@ -145,7 +145,8 @@ def report(found: list[Scan]) -> str:
     """Each distinct scan once, with how often it was sent."""
     counted: dict[str, int] = {}
     for scan in found:
-        counted[str(scan)] = counted.get(str(scan), 0) + 1
+        text = str(scan)
+        counted[text] = counted.get(text, 0) + 1
     lines = [f"{len(found)} store command(s) scanned a whole collection on a request or event path "
              f"(tests/store_scans.py; a whole-collection job that may scan belongs in ALLOWED, with its reason):"]
     lines += [f"  {n}x {text}" for text, n in counted.items()]

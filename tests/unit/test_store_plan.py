@@ -1,6 +1,7 @@
 """The local store's planner rules (tests/store_plan.py), the monitor's records and the scan check on them."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import datetime, timezone
@@ -137,6 +138,33 @@ def test_a_service_writes_one_line_per_command_and_nothing_for_test_code(tmp_pat
     (written,) = tmp_path.glob("intake-*.jsonl")
     (record,) = store_scans.CommandLog(tmp_path).new_records()
     assert record["service"] == "intake" and record["filter"] == {"$or": [{"a": "int"}]}
+
+
+def test_a_command_sent_by_service_code_names_its_sender_and_where_the_call_began(tmp_path, monkeypatch):
+    monkeypatch.setenv(store_commands.ENV, str(tmp_path))
+    (listener,) = store_commands.listeners("notify")
+
+    class Started:
+        command_name, database_name = "find", "duo_notify"
+        command = {"find": "notifications", "filter": {"status": "pending"}}
+
+    # Code as if in services/ (run by asyncio, as a consumer or a route is): the service's own command.
+    source = "async def due(listener, event):\n    await store(listener, event)\n\n" \
+             "async def store(listener, event):\n    listener.started(event)\n"
+    namespace: dict = {}
+    exec(compile(source, store_commands._REPO + "services/notify/adapters/store.py", "exec"), namespace)
+    asyncio.run(namespace["due"](listener, Started()))
+    (record,) = store_scans.CommandLog(tmp_path).new_records()
+    assert record["sender"] == "services/notify/adapters/store.py:5 store"
+    assert record["origin"] == "services/notify/adapters/store.py:2 due"
+    assert record["filter"] == {"status": "str"} and "job" not in record
+
+    # A periodic job: ServiceRuntime._repeat is where its calls begin, and its name is the job's.
+    exec(compile("async def _repeat(name, seconds, job):\n    await job()\n",
+                 store_commands._RUNTIME, "exec"), namespace)
+    asyncio.run(namespace["_repeat"]("deliver-notifications", 2.0, lambda: namespace["due"](listener, Started())))
+    (periodic,) = store_scans.CommandLog(tmp_path).new_records()[1:]
+    assert periodic["origin"] == "shared/runtime.py:2 _repeat" and periodic["job"] == "deliver-notifications"
 
 
 def test_the_check_names_collection_filter_and_sender_and_spares_what_is_allowed():
