@@ -23,6 +23,7 @@ from shared.messaging.publishing import EventPublishers
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.retention import Retention
 from shared.messaging.topics_admin import ensure_topics
+from shared.observability import store_commands
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, *, publishes: list[str], outbox_collections: list[str],
                  collections: dict[str, list[IndexModel]] | None = None) -> None:
         self.settings = settings
-        self.mongo = AsyncMongoClient(settings.mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True)
+        self.mongo = AsyncMongoClient(settings.mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True,
+                                      event_listeners=store_commands.listeners(settings.service_name))
         self.db = self.mongo[settings.mongo_db]
         self.broker = make_broker(settings)
         self.publishers = EventPublishers(self.broker, publishes, settings.topic_prefix)

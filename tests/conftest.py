@@ -14,6 +14,8 @@ Fixtures:
 - smtp_sink (session): the SMTP sink (always local): .host, .port, .maildir, .messages(to=None)
   -> list of parsed email messages, .wait_for(count, to=None, timeout=30)
 - fresh_db_name (function): a database name no other test uses
+- _no_store_scans (autouse): fails a test, at teardown, on a store command of a service that scans a
+  whole collection on a request or event path (tests/store_scans.py; DUO_SCAN_CHECK=off: not checked)
 - local_stack (session): the infra.stack.LocalStack with Kafka and the store running locally, for
   fault tests: local_stack.kafka.restart() / .stop() / .start() / .kill() / .wait_ready(), the
   same on local_stack.store. They block: from async tests use asyncio.to_thread(...).
@@ -33,7 +35,9 @@ from typing import Callable
 import pytest
 from hypothesis import HealthCheck, settings
 
+from shared.observability import store_commands
 from shared.observability.logging import RepeatLimiter
+from tests import store_scans
 
 # Property tests check what is true, never how fast: no per-example deadline and no "input
 # generation is slow" failure when the 2-core machine is busy (both failed runs under load).
@@ -259,3 +263,35 @@ def fresh_db_name(request) -> str:
     """`t_<test name>_<random>`: lowercase letters, digits and _, at most 48 characters."""
     stem = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower()).strip("_")[:30]
     return f"t_{stem}_{uuid.uuid4().hex[:10]}"
+
+
+_COMMAND_LOG = pytest.StashKey[store_scans.CommandLog]()
+_INDEXES = pytest.StashKey[store_scans.DeclaredIndexes]()
+
+
+def pytest_configure(config) -> None:
+    """Every service this pytest process starts, in-process or as a subprocess (which inherits the
+    environment), records its store commands here; one directory per process, so xdist workers
+    never read each other's (kept after the run with DUO_TEST_KEEP_DATA)."""
+    if store_scans.enabled():
+        os.environ[store_commands.ENV] = tempfile.mkdtemp(prefix="duo-store-commands-")
+        config.stash[_COMMAND_LOG] = store_scans.CommandLog(Path(os.environ[store_commands.ENV]))
+        config.stash[_INDEXES] = store_scans.DeclaredIndexes()
+
+
+def pytest_unconfigure(config) -> None:
+    log = config.stash.get(_COMMAND_LOG, None)
+    if log is not None and not os.environ.get("DUO_TEST_KEEP_DATA"):
+        shutil.rmtree(log.directory, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_store_scans(request):
+    """What the services sent since the previous test's check, from long-lived suites too, is this test's."""
+    yield
+    log = request.config.stash.get(_COMMAND_LOG, None)
+    if log is None:
+        return
+    found = store_scans.scans(log.new_records(), request.config.stash[_INDEXES])
+    if found:
+        pytest.fail(store_scans.report(found), pytrace=False)
