@@ -226,8 +226,8 @@ async def register(db, batch: list[Person], tag: str) -> tuple[list[dict[str, An
     for person in batch:
         country, postcode, working = HOME[person.branch]
         day["today"] = person.registered_on
-        contact = Contact(f"Seed{person.index}", f"{person.role.title()} {tag}", f"seed-{tag}-{person.index}@bench.example",
-                          working)
+        contact = Contact(f"Seed{person.index}", f"{person.role.title()} {tag}",
+                          f"seed-{tag}-{person.index}@bench.example", working)
         if person.role == "mentee":
             application = MenteeApplication(
                 birth_date=_years_before(person.registered_on, 20 + person.index % 11), country=country,
