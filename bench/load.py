@@ -190,8 +190,10 @@ async def run_rate(client, urls, watch: KafkaWatch, pool: PoolProbe, cpu: CpuMet
         "store_ops": {k: ops_after[k] - ops_before[k] for k in ops_before},
         # When the last accepted one was in the pool, from the last answer (None: not within --drain).
         "pool_after_s": None if all_in_pool is None else max(all_in_pool - last_answer, 0.0),
-        # The store's own CPU over the phase per accepted registration; None: no store process of ours.
-        "store_cpu_ms": ((after["store"] - before["store"]) * 1000 / max(len(accepted), 1)
+        # The store's own CPU over the phase, in all and per accepted registration (NaN: none accepted);
+        # None: no store process of ours.
+        "store_cpu_s": after["store"] - before["store"] if "store" in before else None,
+        "store_cpu_ms": (((after["store"] - before["store"]) * 1000 / len(accepted) if accepted else math.nan)
                          if "store" in before else None),
         "commands": None if commands is None else commands.between(began, ended),
     }
@@ -375,11 +377,11 @@ def highest_holding(rows: list[dict]) -> float | None:
 
 
 def commands_per_registration(row: dict) -> dict[str, float] | None:
-    """Store commands per accepted registration, total and per service; None: nothing was logged."""
+    """Store commands per accepted registration, total and per service; None: nothing logged, or none accepted."""
     counted = row.get("commands")
-    if not counted:
+    if not counted or not row["accepted"]:
         return None
-    n = max(row["accepted"], 1)
+    n = row["accepted"]
     per = {name: counted.get(name, 0) / n for name in SERVICE_NAMES}
     per.update({name: count / n for name, count in counted.items() if name not in per})
     per["total"] = sum(counted.values()) / n
@@ -476,21 +478,28 @@ def report_sizes(rated: list[dict]) -> None:
           f"largest size within {TARGET_GROWTH - 1:.0%} of the figure at the first size")
     if all(r["store_cpu_ms"] is None for r in sized):
         print("  store CPU: not measured (an external MongoDB: no store process of ours to read /proc from)")
-    print(f"{'participants':>12} | {'rate/s':>6} | {'store CPU ms/reg':>16} | {'at the first size':>17} | "
-          f"{'ratio':>6} | {'HTTP p99 ms':>11} | {'at the first size':>17} | {'commands/reg':>12}")
+    print(f"{'participants':>12} | {'rate/s':>6} | {'accepted':>8} | {'store CPU s':>11} | {'store CPU ms/reg':>16} | "
+          f"{'at the first size':>17} | {'ratio':>6} | {'HTTP p99 ms':>11} | {'at the first size':>17} | "
+          f"{'commands/reg':>12}")
     first_size = sized[0]["size"]
     for r in sized:
         first = next(f for f in sized if f["size"] == first_size and f["rate"] == r["rate"])
         cpu, base = r["store_cpu_ms"], first["store_cpu_ms"]
-        ratio = "-" if cpu is None or not base else f"{cpu / base:.2f}"
+        ratio = "-" if cpu is None or not base or math.isnan(cpu) or math.isnan(base) else f"{cpu / base:.2f}"
+        spent = "-" if r["store_cpu_s"] is None else f"{r['store_cpu_s']:.1f}"
         per = commands_per_registration(r)
         commands = "-" if per is None else f"{per['total']:.1f}"
-        print(f"{_size(r):>12} | {_label(r)} | {_ms(cpu):>16} | {_ms(base):>17} | {ratio:>6} | "
-              f"{_ms(r['http_p99']):>11} | {_ms(first['http_p99']):>17} | {commands:>12}")
+        print(f"{_size(r):>12} | {_label(r)} | {r['accepted']:8} | {spent:>11} | {_ms(cpu):>16} | {_ms(base):>17} | "
+              f"{ratio:>6} | {_ms(r['http_p99']):>11} | {_ms(first['http_p99']):>17} | {commands:>12}")
     largest = [r for r in sized if r["size"] == sized[-1]["size"] and r["size"] != first_size]
     for r in largest:
         first = next(f for f in sized if f["size"] == first_size and f["rate"] == r["rate"])
-        if r["store_cpu_ms"] is not None and first["store_cpu_ms"]:
+        if r["store_cpu_ms"] is None or first["store_cpu_ms"] is None:
+            continue
+        if math.isnan(r["store_cpu_ms"]) or math.isnan(first["store_cpu_ms"]) or not first["store_cpu_ms"]:
+            print(f"  at {r['rate']:g}/s, {_size(r)} participants: no figure to compare (none accepted at one size): "
+                  f"NOT met")
+        else:
             ratio = r["store_cpu_ms"] / first["store_cpu_ms"]
             print(f"  at {r['rate']:g}/s, {_size(r)} participants: {ratio:.2f} x the figure at {_size(first)} "
                   f"({'met' if ratio <= TARGET_GROWTH else 'NOT met'}: target <= {TARGET_GROWTH:g} x)")

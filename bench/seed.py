@@ -41,7 +41,7 @@ from shared.rebuild import RebuildPlan
 from shared.vocabulary import TRAINING_MODULES
 from services.followup.domain.rules import add_months
 
-CHUNK = 1000  # intake records per insert_many
+CHUNK = 200  # intake records per insert_many: a few seconds of the store's one core each, on a busy machine
 BRANCHES = {"brussels": 60, "antwerp": 15, "liege": 10, "paris": 15}  # weight: most in brussels
 HOME = {"brussels": ("BE", "1030", "fr"), "antwerp": ("BE", "2000", "nl"), "liege": ("BE", "4000", "fr"),
         "paris": ("FR", "75011", "fr")}  # country, postcode, working language
@@ -349,7 +349,9 @@ async def seed(mongo_url: str, count: int, first: int = 0, *, prefix: str = "", 
     tag = tag or uuid.uuid4().hex[:8]
     batch = people(first, count, today, rng)
     made = duos(batch, today, rng)
-    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    # The store answers nothing else while it writes a chunk: a heartbeat waiting longer than the default
+    # connect timeout (20 s) would mark it down and cancel the write in flight.
+    client = AsyncMongoClient(mongo_url, tz_aware=True, connectTimeoutMS=120_000)
     done = Seeded(mentees=sum(p.role == "mentee" for p in batch), mentors=sum(p.role == "mentor" for p in batch),
                   duos=sum(d.ended_on is None for d in made), completed_duos=sum(d.ended_on is not None for d in made))
     try:
