@@ -1,4 +1,5 @@
-"""What bench.load watches while it offers registrations: the participants topic, matching's pool, CPU.
+"""What bench.load watches while it offers registrations: the participants topic, matching's pool, CPU, and the
+store commands the services log.
 
 Each probe is read from outside the services: an aiokafka consumer of its own (no group),
 a read of matching's pool collection by id (the pool's HTTP list is sorted by id and capped
@@ -7,8 +8,13 @@ at 500, so it cannot answer "is this one in yet"), and /proc CPU times per proce
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -108,3 +114,46 @@ class CpuMeter:
 async def store_ops(client) -> dict[str, int]:
     """The store's operation counters (serverStatus opcounters: insert, query, update, ...)."""
     return dict((await client.admin.command("serverStatus"))["opcounters"])
+
+
+class StoreCommandLog:
+    """Store commands the services sent, read from the JSON lines they write when DUO_STORE_COMMAND_LOG=<dir> is
+    set (shared/observability/store_commands.py): `<dir>/<service>-<pid>.jsonl`, one line per command with keys
+    service, pid, t, command, collection, filter, sender. Read as the files grow; a line still being written
+    (no newline yet) waits for the next read."""
+
+    def __init__(self, directory: Path, exclude_pids: Iterable[int] = ()) -> None:
+        self.directory = Path(directory)
+        self.exclude = set(exclude_pids)
+        self.offsets: dict[Path, int] = {}
+        self.commands: list[tuple[float, str]] = []  # (epoch seconds, service)
+        self.unreadable = 0
+
+    def _read(self) -> None:
+        for path in sorted(self.directory.glob("*.jsonl")):
+            with open(path, "rb") as f:
+                f.seek(self.offsets.get(path, 0))
+                data = f.read()
+            complete = data[:data.rfind(b"\n") + 1]
+            self.offsets[path] = self.offsets.get(path, 0) + len(complete)
+            for line in complete.splitlines():
+                try:
+                    entry = json.loads(line)
+                    if entry.get("pid") in self.exclude:
+                        continue
+                    self.commands.append((_epoch(entry["t"]), str(entry["service"])))
+                except (ValueError, KeyError, TypeError):
+                    self.unreadable += 1
+
+    def between(self, start: float, end: float) -> Counter:
+        """Commands per service whose time `t` falls in [start, end] (epoch seconds)."""
+        self._read()
+        return Counter(service for t, service in self.commands if start <= t <= end)
+
+
+def _epoch(t) -> float:
+    """`t` as epoch seconds, whether written as a number or as an ISO 8601 time (UTC when it names no zone)."""
+    if isinstance(t, (int, float)) and not isinstance(t, bool):
+        return float(t)
+    moment = datetime.fromisoformat(str(t).replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
