@@ -19,7 +19,9 @@ ORDER = Order("duos", ("started_on",), descending=True)
 INDEXES = [IndexModel([("branch", ASCENDING), ("started_on", DESCENDING), ("_id", DESCENDING)]),
            IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("at_risk", ASCENDING),
                        ("started_on", DESCENDING), ("_id", DESCENDING)]),
-           IndexModel([("status", ASCENDING), ("last_activity_on", ASCENDING)])]
+           IndexModel([("status", ASCENDING), ("last_activity_on", ASCENDING)]),
+           # An erased person's duos, found by either side's index.
+           IndexModel([("mentee_id", ASCENDING)]), IndexModel([("mentor_id", ASCENDING)])]
 
 
 class DuoRepository:

@@ -17,7 +17,9 @@ COLLECTION = "proposals"
 # Newest first; the id breaks ties.
 ORDER = Order("proposals", ("created_at",), descending=True)
 INDEXES = [IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
-           IndexModel([("branch", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])]
+           IndexModel([("branch", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
+           # A person's proposals (a profile change, an erasure): each side on its own index, no $or.
+           IndexModel([("mentee_id", ASCENDING)]), IndexModel([("mentor_id", ASCENDING)])]
 OPEN = ("proposed", "formed")
 ERASED = "erased"  # in place of an erased person's id
 
@@ -60,9 +62,12 @@ class ProposalRepository:
 
     async def proposed_with(self, participant_id: str) -> list[dict[str, Any]]:
         """Proposals awaiting a decision that involve this mentee or mentor."""
-        return await self.collection.find({"status": "proposed", "$or": [{"mentee_id": participant_id},
-                                                                        {"mentor_id": participant_id}]},
-                                          {"outbox": 0, "applied_events": 0}).to_list()
+        found: dict[str, dict[str, Any]] = {}
+        for side in ("mentee_id", "mentor_id"):  # a person is on one side; two indexed reads, never a scan
+            for doc in await self.collection.find({side: participant_id, "status": "proposed"},
+                                                  {"outbox": 0, "applied_events": 0}).to_list():
+                found[doc["_id"]] = doc
+        return list(found.values())
 
     async def declined_pairs(self, branch: str) -> set[tuple[str, str]]:
         docs = await self.collection.find({"branch": branch, "status": "declined"},
