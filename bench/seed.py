@@ -201,6 +201,7 @@ def held_records(repository_class):
         async def change(self, document: dict[str, Any], update: dict[str, Any], *events: Envelope) -> None:
             apply_update(self.documents[document["_id"]], {**update, "$inc": {**update.get("$inc", {}), "version": 1}})
             self.events.extend(events)
+            return dict(self.documents[document["_id"]])  # as the repository: the record it became
 
         async def holding_keys(self, *args, **kwargs) -> list[dict[str, Any]]:
             return []  # every seeded person is someone else (index in the name and e-mail)
