@@ -74,7 +74,10 @@ class ServiceRuntime:
         for name, job in self._at_start:
             await _until_done(name, job)
         self._connecting = asyncio.create_task(self._connect(), name="connect-infrastructure")
-        self._tasks = [asyncio.create_task(self._repeat(*job), name=job[0]) for job in self._periodic]
+        periodic = list(self._periodic)
+        if self.outbox_collections:  # a dead process's events, taken over by this one's relay
+            periodic.append(("outbox-take-over", self.settings.outbox_grace_seconds / 2, self.relay.take_over))
+        self._tasks = [asyncio.create_task(self._repeat(*job), name=job[0]) for job in periodic]
 
     async def _repeat(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
         while True:

@@ -54,6 +54,9 @@ ALLOWED: tuple[Allowed, ...] = (
     Allowed("a coordinator's 'scan now' (POST .../at-risk-scans) runs the periodic at-risk scan once by hand; "
             "it reads every branch's rules, one document per branch",
             sender="shared/branch_directory.py all_rules_on", origin="services/followup/entrypoints/api.py scan"),
+    Allowed("national staff's list of branches: every branch is the answer, a few dozen documents that "
+            "do not grow with the programme's history", sender="services/intake/adapters/branches.py all",
+            origin="services/intake/entrypoints/branches_api.py list_branches"),
     Allowed("the metrics scrape counts the events waiting in the outbox (README: not after every drain)",
             sender="shared/messaging/relay.py measure_backlog"),
 )

@@ -5,9 +5,9 @@ of documents: one find of the documents whose events this process wrote (an inde
 the owner, limited by the index itself), then, after sending every event without waiting for
 each acknowledgement in turn (the idempotent producer keeps order per partition), one bulk write
 that pulls exactly the acknowledged events and clears the owner of each document left empty.
-It is woken when a write of this process stored events (outbox.stored), and polls only to take
-over the documents of a process that died: a document whose owner has not emptied it within
-the grace is taken by one conditional update, so one process wins it. While Kafka is down it
+It is woken when a write of this process stored events (outbox.stored), and otherwise sleeps; a
+periodic job (`take_over`) gives it the documents of a process that died: a document whose owner
+has not emptied it within the grace is taken by one conditional update, so one process wins it. While Kafka is down it
 keeps retrying with a capped backoff; the API goes on accepting changes meanwhile and their
 events simply wait. A crash between acknowledgement and removal republishes those events, with
 the same ids: consumers deduplicate on id.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Coroutine
 
@@ -51,7 +50,6 @@ class OutboxRelay:
         self.grace = timedelta(seconds=grace_seconds)
         self._wake = asyncio.Event()
         self._dirty: set[str] = set(collections)  # collections that may hold events of this process
-        self._next_take_over: dict[str, float] = {}
         self._task: asyncio.Task | None = None
         self._unlisten: Callable[[], None] | None = None
 
@@ -83,13 +81,11 @@ class OutboxRelay:
     async def _run(self) -> None:
         await self._adopt_legacy()
         backoff = self.poll_seconds
-        idle = self.grace.total_seconds() / 2  # how often an idle relay looks for orphans
         while True:
             self._wake.clear()  # before draining: a wake during the drain triggers another round
             try:
                 await self.drain()
-                backoff = self.poll_seconds
-                wait = idle
+                backoff, wait = self.poll_seconds, None  # idle: only a write (or a take-over) wakes it
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -100,7 +96,7 @@ class OutboxRelay:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
             except asyncio.TimeoutError:
-                self._dirty.update(self.collections)
+                pass
 
     async def _adopt_legacy(self) -> None:
         """Documents waiting from before owners existed: made orphans, so the next round takes them."""
@@ -112,7 +108,7 @@ class OutboxRelay:
                 log.warning("could not adopt legacy outbox documents", extra={"error": type(error).__name__})
 
     async def drain(self) -> int:
-        """Publish what this process owns, and take over what a dead one left; returns events sent."""
+        """Publish what this process owns in the collections written since the last round; returns events sent."""
         sent = 0
         for name in self.collections:
             if name not in self._dirty:
@@ -124,28 +120,31 @@ class OutboxRelay:
                                              {"_id": 1, outbox.FIELD: 1}).limit(self.batch).to_list()
                 if docs:
                     sent += await self._publish(collection, docs)
-                if len(docs) < self.batch and not await self._take_over(name):
+                if len(docs) < self.batch:
                     break
         return sent
 
-    async def _take_over(self, name: str) -> int:
-        """Orphans past the grace become ours: one find led by the SINCE index, one conditional update."""
-        clock = time.monotonic()
-        if clock < self._next_take_over.get(name, 0.0):
-            return 0
-        self._next_take_over[name] = clock + self.grace.total_seconds() / 2
-        now = datetime.now(timezone.utc)
-        stale = {outbox.SINCE: {"$lt": now - self.grace}}
-        collection = self.db[name]
-        ids = [d["_id"] for d in await collection.find(stale, {"_id": 1}).limit(self.batch).to_list()]
-        if not ids:
-            return 0
-        # Atomic per document: of two processes taking one over, only the first still matches `stale`.
-        result = await collection.update_many({"_id": {"$in": ids}, **stale},
-                                              {"$set": {outbox.OWNER: outbox.PROCESS, outbox.SINCE: now}})
-        if len(ids) == self.batch:
-            self._next_take_over[name] = clock  # more may wait: look again straight after
-        return result.modified_count
+    async def take_over(self) -> int:
+        """A periodic job (every half grace, ServiceRuntime): what a dead process left, older than the
+        grace, becomes this process's, one find led by the SINCE index and one conditional update a batch."""
+        taken = 0
+        for name in self.collections:
+            collection = self.db[name]
+            while True:
+                now = datetime.now(timezone.utc)
+                stale = {outbox.SINCE: {"$lt": now - self.grace}}
+                ids = [d["_id"] for d in await collection.find(stale, {"_id": 1}).limit(self.batch).to_list()]
+                if not ids:
+                    break
+                # Atomic per document: of two processes taking one over, only the first still matches `stale`.
+                result = await collection.update_many({"_id": {"$in": ids}, **stale},
+                                                      {"$set": {outbox.OWNER: outbox.PROCESS, outbox.SINCE: now}})
+                if result.modified_count:
+                    taken += result.modified_count
+                    self.wake(name)
+                if len(ids) < self.batch:
+                    break
+        return taken
 
     async def _publish(self, collection, docs: list[dict[str, Any]]) -> int:
         acks, failure = await self._send_all(docs)
