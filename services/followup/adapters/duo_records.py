@@ -7,7 +7,11 @@ from enum import Enum
 from typing import Any
 
 from shared.clock import day_or_none as _day
+from shared.paging import PAGE_KEY, Order
 from services.followup.domain.duo import CheckIn, Duo, Outcome, Session
+
+# A branch's duos, latest start first (ISO days sort as text); the id breaks ties.
+ORDER = Order("duos", ("started_on",), descending=True)
 
 
 def _plain(value: Any) -> Any:
@@ -32,7 +36,8 @@ def state_of(duo: Duo) -> dict[str, Any]:
 
 
 def to_document(duo: Duo) -> dict[str, Any]:
-    return {"_id": duo.duo_id, **state_of(duo)}
+    document = {"_id": duo.duo_id, **state_of(duo)}
+    return {**document, PAGE_KEY: ORDER.page_key(document)}
 
 
 def from_document(doc: dict[str, Any]) -> Duo:

@@ -8,17 +8,14 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import Envelope
-from shared.paging import Key, Order, find_page
+from shared.paging import PAGE_KEY, Key, find_page
 from shared.storage import change_with_events, insert_with_events
-from services.followup.adapters.duo_records import from_document, state_of, to_document
+from services.followup.adapters.duo_records import ORDER, from_document, state_of, to_document
 from services.followup.domain.duo import Duo
 
 COLLECTION = "duos"
-# Latest start first (ISO days sort as text); the id breaks ties.
-ORDER = Order("duos", ("started_on",), descending=True)
-INDEXES = [IndexModel([("branch", ASCENDING), ("started_on", DESCENDING), ("_id", DESCENDING)]),
-           IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("at_risk", ASCENDING),
-                       ("started_on", DESCENDING), ("_id", DESCENDING)]),
+INDEXES = [IndexModel([(PAGE_KEY, ASCENDING)]),
+           IndexModel([("branch", ASCENDING), ("started_on", DESCENDING), ("_id", DESCENDING)]),
            IndexModel([("status", ASCENDING), ("last_activity_on", ASCENDING)])]
 
 

@@ -8,7 +8,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import Envelope
-from shared.paging import Key, Order, find_page
+from shared.paging import PAGE_KEY, Key, Order, find_page
 from shared.storage import change_with_events, insert_with_events
 
 COLLECTION = "participants"
@@ -23,7 +23,8 @@ INDEXES = [IndexModel([("branch", ASCENDING), ("registered_on", DESCENDING), ("_
            # A record registered deliberately as a duplicate keeps its keys in `duplicate_keys`, outside it.
            IndexModel([("branch", ASCENDING), ("identity_keys", ASCENDING)], unique=True,
                       partialFilterExpression={"identity_keys": {"$exists": True}}, name="identity_unique"),
-           IndexModel([("identity_keys", ASCENDING)]), IndexModel([("duplicate_keys", ASCENDING)])]
+           IndexModel([("identity_keys", ASCENDING)]), IndexModel([("duplicate_keys", ASCENDING)]),
+           IndexModel([(PAGE_KEY, ASCENDING)])]
 
 
 class IdentityTaken(Exception):
@@ -36,7 +37,7 @@ class ParticipantRepository:
 
     async def add(self, document: dict[str, Any], *events: Envelope) -> None:
         try:
-            await insert_with_events(self.collection, document, *events)
+            await insert_with_events(self.collection, {**document, PAGE_KEY: ORDER.page_key(document)}, *events)
         except DuplicateKeyError:
             raise IdentityTaken() from None
 

@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import Envelope
 from shared.messaging import outbox
-from shared.paging import Key, Order, find_page
+from shared.paging import PAGE_KEY, Key, Order, find_page
 
 CONTACTS = "contacts"
 NOTIFICATIONS = "notifications"
@@ -28,6 +28,7 @@ INDEXES = {CONTACTS: [], NOTIFICATIONS: [IndexModel([("branch", ASCENDING), ("cr
                                          IndexModel([("branch", ASCENDING), ("status", ASCENDING),
                                                      ("created_at", DESCENDING), ("_id", DESCENDING)]),
                                          IndexModel([("recipient_id", ASCENDING)]),
+                                         IndexModel([(PAGE_KEY, ASCENDING)]),
                                          IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)])]}
 
 
@@ -74,7 +75,7 @@ class NotifyStore:
     async def add(self, record: dict[str, Any]) -> bool:
         """Insert a pending notification; False when one with this id exists (a redelivery)."""
         try:
-            await self.notifications.insert_one({**record, **outbox.new_document_fields()})
+            await self.notifications.insert_one({**record, PAGE_KEY: ORDER.page_key(record), **outbox.new_document_fields()})
             return True
         except DuplicateKeyError:
             return False
