@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.clock import day_or_none as _day
 from shared.paging import PAGE_KEY, Order
+from services.followup.adapters.figures_cache import FIGURES_DIRTY, dirty_mark
 from services.followup.domain.duo import CheckIn, Duo, Outcome, Session
 
 # A branch's duos, latest start first (ISO days sort as text); the id breaks ties.
@@ -32,6 +33,7 @@ def state_of(duo: Duo) -> dict[str, Any]:
     state.pop("duo_id")
     state["last_activity_on"] = duo.last_activity_on.isoformat()
     state["hours_logged"] = duo.hours_logged
+    state[FIGURES_DIRTY] = dirty_mark(duo.branch)  # every change of a duo may change the branch's figures
     return state
 
 

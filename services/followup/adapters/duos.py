@@ -10,11 +10,12 @@ from pymongo.errors import DuplicateKeyError
 from shared.events import Envelope
 from shared.paging import PAGE_KEY, Key, find_page
 from shared.storage import change_with_events, insert_with_events
+from services.followup.adapters.figures_cache import DIRTY_INDEX, FIGURES_DIRTY, dirty_mark
 from services.followup.adapters.duo_records import ORDER, from_document, state_of, to_document
 from services.followup.domain.duo import Duo
 
 COLLECTION = "duos"
-INDEXES = [IndexModel([(PAGE_KEY, ASCENDING)]),
+INDEXES = [IndexModel([(PAGE_KEY, ASCENDING)]), DIRTY_INDEX,
            IndexModel([("branch", ASCENDING), ("started_on", DESCENDING), ("_id", DESCENDING)]),
            IndexModel([("status", ASCENDING), ("last_activity_on", ASCENDING)])]
 
@@ -69,6 +70,7 @@ class DuoRepository:
         docs = await self.collection.find(query, {"outbox": 0}).to_list()
         return [(from_document(d), d) for d in docs]
 
-    async def replace_participant(self, participant_id: str, surrogate: str) -> None:
+    async def replace_participant(self, participant_id: str, surrogate: str, branch: str) -> None:
         for field in ("mentee_id", "mentor_id"):
-            await self.collection.update_many({field: participant_id}, {"$set": {field: surrogate}})
+            await self.collection.update_many({field: participant_id},
+                                              {"$set": {field: surrogate, FIGURES_DIRTY: dirty_mark(branch)}})
