@@ -15,7 +15,6 @@ documents as it shows, however long the list's history.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, TypeVar
@@ -146,10 +145,12 @@ _FLOOR = date(1970, 1, 1).toordinal() * DAY  # nothing listed is older: past it,
 _FIRST_WIDTH = 3_600.0  # seconds, before a list's density is known
 _GROWTH = 16.0  # at most, from one range to the next
 _RANGES = 64  # after so many ranges (never reached with _GROWTH), the last one runs to the scope's edge
-# Per process, per list and filter: items per second last seen, and the oldest item's place. Only
-# how wide the first range is depends on them, never what a page holds.
+# Per process, per list and filter: items per second among the items of the last page read, and
+# where its first page began (the newest or the oldest item). Only where the first range starts and
+# how wide it is depend on them, never what a page holds: items beyond the remembered edge are in
+# the first range too, which is open on that side.
 _densities: dict[tuple, float] = {}
-_oldest: dict[tuple, float] = {}
+_edges: dict[tuple, float] = {}
 
 
 async def find_page(collection, query: dict[str, Any], order: Order, after: Key | None, limit: int,
@@ -171,7 +172,7 @@ async def find_page(collection, query: dict[str, Any], order: Order, after: Key 
         origin = _position(order, near) if order.fields else 0.0
     else:
         near = end if descending else start
-        origin = _top(order) if descending else _oldest.get(remembered, _FLOOR)
+        origin = _edges.get(remembered, _top(order) if descending else _FLOOR)
     near_op = "$lt" if descending or after is not None else "$gte"
     if not descending and after is not None:
         near_op = "$gt"
@@ -195,13 +196,11 @@ async def find_page(collection, query: dict[str, Any], order: Order, after: Key 
         width = min(width * _GROWTH, (limit + 1 - len(found)) * 1.25 * covered / len(found)) if found \
             else width * _GROWTH
         width = max(width, 1e-3)
-    if found and order.fields:
-        if after is None and not descending:  # measured from the oldest item, not from a floor far below it
-            origin = _position(order, found[0][PAGE_KEY])
-        spread = abs(_position(order, found[-1][PAGE_KEY]) - origin)
-        _remember(remembered, len(found) / max(spread, 1e-3))
-        if after is None and not descending:
-            _oldest[remembered] = min(_oldest.get(remembered, math.inf), _position(order, found[0][PAGE_KEY]))
+    if len(found) > 1 and order.fields:
+        # Measured between the items found, not from where the reading began: a list whose items
+        # came in one burst long ago is dense there, however empty the time since.
+        first, last = _position(order, found[0][PAGE_KEY]), _position(order, found[-1][PAGE_KEY])
+        _remember(remembered, (len(found) - 1) / max(abs(last - first), 1e-3), first if after is None else None)
     for document in found:
         document.pop(PAGE_KEY, None)  # the list's own bookkeeping, not part of any item
     if len(found) <= limit:
@@ -210,11 +209,13 @@ async def find_page(collection, query: dict[str, Any], order: Order, after: Key 
     return found, order.key_of(found[-1])
 
 
-def _remember(remembered: tuple, density: float) -> None:
+def _remember(remembered: tuple, density: float, edge: float | None) -> None:
     if len(_densities) > 10_000:  # name searches make many filters: forget rather than grow
         _densities.clear()
-        _oldest.clear()
+        _edges.clear()
     _densities[remembered] = density
+    if edge is not None:
+        _edges[remembered] = edge
 
 
 def slice_page(items: list[T], key_of: Callable[[T], Key], after: Key | None,

@@ -146,7 +146,27 @@ def test_a_page_of_a_long_history_reads_about_as_many_documents_as_it_shows():
     documents += [{"_id": str(uuid.uuid4()), "branch": "b", "registered_on": today.isoformat()} for _ in range(1_000)]
     collection = Collection(stored(order, documents))
     paging._densities.clear()
+    paging._edges.clear()
     for _ in range(3):  # the first page of a list not seen before may read more, while it learns the density
+        collection.read = 0
+        page, after = asyncio.run(find_page(collection, {"branch": "b"}, order, None, 50))
+    assert len(page) == 50 and collection.read < 50 * 4
+    collection.read = 0
+    page, after = asyncio.run(find_page(collection, {"branch": "b"}, order, after, 50))
+    assert len(page) == 50 and collection.read < 50 * 4
+
+
+def test_a_burst_long_ago_is_read_in_slices_of_about_a_page():
+    order = Order("events", ("created_at",), descending=True)
+    import uuid
+    burst = datetime.now(timezone.utc) - timedelta(minutes=20)
+    documents = [{"_id": str(uuid.uuid4()), "branch": "b", "created_at": burst - timedelta(days=n)} for n in range(300)]
+    documents += [{"_id": str(uuid.uuid4()), "branch": "b", "created_at": burst + timedelta(milliseconds=n)}
+                  for n in range(1_200)]
+    collection = Collection(stored(order, documents))
+    paging._densities.clear()
+    paging._edges.clear()
+    for _ in range(3):
         collection.read = 0
         page, after = asyncio.run(find_page(collection, {"branch": "b"}, order, None, 50))
     assert len(page) == 50 and collection.read < 50 * 4
