@@ -39,6 +39,7 @@ class Order:
     fields: tuple[str, ...]
     descending: bool = False
     scope: str = "branch"  # the field every query of the list names with one value
+    key: str = PAGE_KEY  # the field holding each document's place: another one for a list by another scope
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -51,7 +52,7 @@ class Order:
         return tuple(document[name] for name in self.keys)
 
     def page_key(self, document: dict[str, Any]) -> str:
-        """The document's `page_key`: written with it, so that its lists find it by one index."""
+        """The document's place in the list (its `key` field): written with it, so that the list finds it by one index."""
         return self.page_key_at(document[self.scope], self.key_of(document))
 
     def page_key_at(self, scope: str, key: Key) -> str:
@@ -165,7 +166,7 @@ async def find_page(collection, query: dict[str, Any], order: Order, after: Key 
     start, end = f"{scope}{SEPARATOR}", f"{scope}{_END}"
     descending = order.descending
     if projection and any(value for name, value in projection.items() if name != "_id"):
-        projection = {**projection, PAGE_KEY: 1}  # an inclusive projection: the key places each document
+        projection = {**projection, order.key: 1}  # an inclusive projection: the key places each document
     remembered = (collection.full_name, scope, order.name, repr(sorted(rest.items(), key=lambda item: item[0])))
     if after is not None:
         near = order.page_key_at(scope, after)  # exclusive: the previous page ends on it
@@ -185,8 +186,8 @@ async def find_page(collection, query: dict[str, Any], order: Order, after: Key 
         last = not order.fields or ranges == _RANGES or (reach <= _FLOOR if descending else reach >= _top(order) + DAY)
         far = (start if descending else end) if last else _bound(order, scope, reach)
         bounds = {near_op: near, ("$gte" if descending else "$lt"): far}
-        documents = await collection.find({PAGE_KEY: bounds, **rest}, projection) \
-            .sort(PAGE_KEY, -1 if descending else 1).limit(limit + 1 - len(found)).to_list()
+        documents = await collection.find({order.key: bounds, **rest}, projection) \
+            .sort(order.key, -1 if descending else 1).limit(limit + 1 - len(found)).to_list()
         found += documents
         if len(found) > limit or last:
             break
@@ -199,10 +200,10 @@ async def find_page(collection, query: dict[str, Any], order: Order, after: Key 
     if len(found) > 1 and order.fields:
         # Measured between the items found, not from where the reading began: a list whose items
         # came in one burst long ago is dense there, however empty the time since.
-        first, last = _position(order, found[0][PAGE_KEY]), _position(order, found[-1][PAGE_KEY])
+        first, last = _position(order, found[0][order.key]), _position(order, found[-1][order.key])
         _remember(remembered, (len(found) - 1) / max(abs(last - first), 1e-3), first if after is None else None)
     for document in found:
-        document.pop(PAGE_KEY, None)  # the list's own bookkeeping, not part of any item
+        document.pop(order.key, None)  # the list's own bookkeeping, not part of any item
     if len(found) <= limit:
         return found, None
     found = found[:limit]
