@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request
 
 from services.console.domain.dashboard import summarise
 from services.console.entrypoints.web import PAGE_LIMIT, Api, branch_of, render
-from shared.http.paging import MAXIMUM_LIMIT
 
 router = APIRouter(prefix="/branches/{branch}")
 Branch = Annotated[str, Depends(branch_of)]
@@ -22,9 +21,8 @@ async def dashboard(request: Request, branch: Branch, api: Api):
         api.listing("intake", f"{base}/participants", role="mentee", limit=PAGE_LIMIT),
         api.listing("matching", f"{base}/pool", limit=PAGE_LIMIT),
         api.listing("matching", f"{base}/proposals", limit=PAGE_LIMIT),
-        # every active duo (up to the API's largest page): the count, the at-risk list and the check-ins due are
-        # exact; followup reads them by their own index, without the duos that ended
-        api.listing("followup", f"{base}/duos", status="active", limit=MAXIMUM_LIMIT))
+        # followup reads the active duos by their own index, without the duos that ended
+        api.listing("followup", f"{base}/duos", status="active", limit=PAGE_LIMIT))
     summary = summarise(participants.items, pool.items, proposals.items, duos.items, date.today(),
                         truncated=any(listing.more for listing in (participants, pool, proposals, duos)))
     return render(request, "dashboard.html", summary=summary)

@@ -12,6 +12,7 @@ never older than the facts, with one or several processes.
 """
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from typing import Any, Awaitable, Callable
@@ -35,9 +36,17 @@ def dirty_mark(branch: str) -> str:
 class FiguresCache:
     def __init__(self, db, marked: list[Any]) -> None:
         self.collection, self.marked = db[COLLECTION], marked  # marked: the duos and the facts collections
+        # One computation per branch at a time in this process: the readings that arrive meanwhile (a page
+        # asks for seven periods at once) then find the figures kept instead of computing them again.
+        self.computing: dict[str, asyncio.Lock] = {}
 
     async def figures(self, branch: str, start: date, end: date,
                       compute: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        async with self.computing.setdefault(branch, asyncio.Lock()):
+            return await self._figures(branch, start, end, compute)
+
+    async def _figures(self, branch: str, start: date, end: date,
+                       compute: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
         marks = {name: [d[FIGURES_DIRTY] for d in await collection.find(
                      {FIGURES_DIRTY: {"$gte": f"{branch}|", "$lt": f"{branch}}}"}}, {FIGURES_DIRTY: 1}).to_list()]
                  for name, collection in ((c.name, c) for c in self.marked)}
