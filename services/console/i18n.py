@@ -151,6 +151,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {  # key: (fr, nl, en)
     "gap_note": ("Limite de l'API : {limit} premiers éléments.", "API-grens: de eerste {limit} elementen.",
                  "API limit: the first {limit} items."),
     "open": ("Ouvrir", "Openen", "Open"),
+    "next_page": ("Page suivante", "Volgende pagina", "Next page"),
     "yes": ("oui", "ja", "yes"),
     "no": ("non", "nee", "no"),
     "registered_on": ("Inscrit·e le", "Ingeschreven op", "Registered on"),

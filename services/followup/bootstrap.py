@@ -9,7 +9,7 @@ from shared.clock import Clock, shifted_today
 from shared.http import branch_rules
 from shared.http.app import create_app
 from shared.runtime import ServiceRuntime
-from services.followup.adapters import duos, participant_facts
+from services.followup.adapters import duos, figures_cache, participant_facts
 from services.followup.adapters.duos import DuoRepository
 from services.followup.adapters.participant_facts import ParticipantFacts
 from services.followup.domain.rules import FollowupRules
@@ -27,6 +27,7 @@ def build_runtime(settings: FollowupSettings | None = None) -> ServiceRuntime:
                           outbox_collections=[duos.COLLECTION],
                           collections={duos.COLLECTION: duos.INDEXES,
                                        participant_facts.COLLECTION: participant_facts.INDEXES,
+                                       figures_cache.COLLECTION: [],
                                        branch_directory.COLLECTION: []})
 
 
@@ -39,7 +40,9 @@ def rules_from(settings: FollowupSettings) -> FollowupRules:
 
 
 def follow_up(db, settings: FollowupSettings, today: Clock, duos: DuoRepository | None = None) -> FollowUp:
-    return FollowUp(duos or DuoRepository(db), ParticipantFacts(db), rules_from(settings), BranchDirectory(db), today)
+    duos, facts = duos or DuoRepository(db), ParticipantFacts(db)
+    return FollowUp(duos, facts, rules_from(settings), BranchDirectory(db), today,
+                    figures_cache.FiguresCache(db, [duos.collection, facts.collection]))
 
 
 def subscribe_consumers(followup: FollowUp, consumer) -> None:

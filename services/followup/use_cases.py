@@ -14,6 +14,7 @@ from shared.events.followup import (CheckInDue, CheckInRecorded, DuoAtRisk, DuoE
                                     OutcomeFollowUpDue, OutcomeRecorded, SessionLogged)
 from shared.rules import NotFound, RuleBroken
 from shared.storage import ConcurrentChange, retried_on_conflict
+from services.followup.adapters.figures_cache import FiguresCache
 from services.followup.adapters.duos import DuoRepository
 from services.followup.adapters.participant_facts import ParticipantFacts
 from services.followup.domain.duo import Duo, DuoStatus
@@ -24,8 +25,9 @@ from services.followup.domain.rules import FollowupRules
 
 class FollowUp:
     def __init__(self, duos: DuoRepository, facts: ParticipantFacts, rules: FollowupRules, branches: BranchDirectory,
-                 today: Clock = utc_today) -> None:
+                 today: Clock = utc_today, figures_cache: FiguresCache | None = None) -> None:
         self.duos, self.facts, self.rules, self.branches, self.today = duos, facts, rules, branches, today
+        self.figures_cache = figures_cache
 
     async def _at_risk_days(self) -> dict[str, int]:
         """Each known branch's days without a session before a duo is at risk, in force today."""
@@ -130,6 +132,14 @@ class FollowUp:
     async def figures(self, branch: str | None, period_start: date, period_end: date) -> Figures:
         return compute_figures(await self.facts.all_in(branch), await self.duos.all_in(branch), branch,
                                period_start, period_end)
+
+    async def branch_figures(self, branch: str, period_start: date, period_end: date) -> dict[str, Any]:
+        """The branch's figures as shown: kept until a fact they count changes (adapters/figures_cache.py)."""
+        async def compute() -> dict[str, Any]:
+            return (await self.figures(branch, period_start, period_end)).as_dict()
+        if self.figures_cache is None or period_end < period_start:  # a reversed period: the rule's own problem
+            return await compute()
+        return await self.figures_cache.figures(branch, period_start, period_end, compute)
 
     async def rules_in_force(self, branch: str, period_start: date, period_end: date) -> list[dict[str, Any]]:
         """Which versions of the branch's rules applied during the period, so figures say under what rules

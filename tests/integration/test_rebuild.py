@@ -54,6 +54,8 @@ IGNORED = {
     # notify's delivery bookkeeping: when to try next, how long to wait for a contact, how many tries
     # and in which language the text was rendered are decided at sending, which a rebuild never does.
     "next_attempt_at", "wait_contact_until", "attempts", "language", "claimed_until",
+    # followup's mark of a change its cached figures have not counted yet: a token unique to each write.
+    "figures_dirty",
 }
 # Apart from those fields: a reminder the person declined is `skipped` when notify tries to send it;
 # a rebuild does not try, so it stays `pending`, and the first delivery round after the switch-over

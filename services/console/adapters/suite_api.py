@@ -6,6 +6,7 @@ fields it names); one that does not answer raises ServiceDown. Nothing else leak
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,7 @@ class Listing:
 
     items: list[dict[str, Any]]
     more: bool
+    cursor: str | None = None  # to pass back for the page after this one
 
 
 class SuiteApi:
@@ -79,7 +81,9 @@ class SuiteApi:
     async def listing(self, service: str, path: str, **params: Any) -> Listing:
         """The first page of a list route (every list route answers {"items": [...], "next": ...})."""
         page = await self.get(service, path, **params)
-        return Listing(list(page["items"]), page.get("next") is not None)
+        following = page.get("next")
+        cursor = parse_qs(urlsplit(following).query).get("cursor", [None])[0] if isinstance(following, str) else None
+        return Listing(list(page["items"]), following is not None, cursor)
 
     async def post(self, service: str, path: str, json: Any = None) -> Any:
         return await self.request("POST", service, path, json=json)

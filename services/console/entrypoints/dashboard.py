@@ -21,6 +21,7 @@ async def dashboard(request: Request, branch: Branch, api: Api):
         api.listing("intake", f"{base}/participants", role="mentee", limit=PAGE_LIMIT),
         api.listing("matching", f"{base}/pool", limit=PAGE_LIMIT),
         api.listing("matching", f"{base}/proposals", limit=PAGE_LIMIT),
+        # followup reads the active duos by their own index, without the duos that ended
         api.listing("followup", f"{base}/duos", status="active", limit=PAGE_LIMIT))
     summary = summarise(participants.items, pool.items, proposals.items, duos.items, date.today(),
                         truncated=any(listing.more for listing in (participants, pool, proposals, duos)))

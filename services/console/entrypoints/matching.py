@@ -12,6 +12,7 @@ from services.console.entrypoints.web import PAGE_LIMIT, Api, back_to, branch_of
 router = APIRouter(prefix="/branches/{branch}")
 Branch = Annotated[str, Depends(branch_of)]
 Csrf = [Depends(check_csrf)]
+PROPOSALS_PER_PAGE = 25  # each with its reasons and score bars: about 2 KiB of HTML
 
 
 async def _names(api, branch: str) -> dict[str, str]:
@@ -19,19 +20,20 @@ async def _names(api, branch: str) -> dict[str, str]:
     return {p["participant_id"]: p.get("first_name") or "—" for p in people.items}
 
 
-async def _page(request: Request, branch: str, api, status_code: int = 200, **context):
+async def _page(request: Request, branch: str, api, status_code: int = 200, cursor: str | None = None, **context):
     proposals, names, pool = await asyncio.gather(
-        api.listing("matching", f"/branches/{branch}/proposals", status="proposed", limit=PAGE_LIMIT),
+        api.listing("matching", f"/branches/{branch}/proposals", status="proposed", limit=PROPOSALS_PER_PAGE,
+                    cursor=cursor),
         _names(api, branch),
         api.listing("matching", f"/branches/{branch}/pool", role="mentee", status="waiting", limit=PAGE_LIMIT))
     waiting = [p["participant_id"] for p in pool.items]
     return render(request, "matching.html", status_code=status_code, proposals=proposals.items, names=names,
-                  waiting=waiting, **context)
+                  waiting=waiting, next_cursor=proposals.cursor, **context)
 
 
 @router.get("/matching")
-async def matching(request: Request, branch: Branch, api: Api):
-    return await _page(request, branch, api)
+async def matching(request: Request, branch: Branch, api: Api, cursor: str | None = None):
+    return await _page(request, branch, api, cursor=cursor)
 
 
 @router.post("/matching/rounds", dependencies=Csrf)

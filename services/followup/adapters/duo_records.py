@@ -7,7 +7,15 @@ from enum import Enum
 from typing import Any
 
 from shared.clock import day_or_none as _day
+from shared.paging import PAGE_KEY, Order
+from services.followup.adapters.figures_cache import FIGURES_DIRTY, dirty_mark
 from services.followup.domain.duo import CheckIn, Duo, Outcome, Session
+
+# A branch's duos, latest start first (ISO days sort as text); the id breaks ties.
+ORDER = Order("duos", ("started_on",), descending=True)
+# The same order among the branch's duos of one status (`branch_status`): the active ones are read
+# without the ended ones, however many the years have ended.
+BY_STATUS = Order("duos", ("started_on",), descending=True, scope="branch_status", key="status_page_key")
 
 
 def _plain(value: Any) -> Any:
@@ -28,11 +36,15 @@ def state_of(duo: Duo) -> dict[str, Any]:
     state.pop("duo_id")
     state["last_activity_on"] = duo.last_activity_on.isoformat()
     state["hours_logged"] = duo.hours_logged
+    state[FIGURES_DIRTY] = dirty_mark(duo.branch)  # every change of a duo may change the branch's figures
+    state["branch_status"] = f"{duo.branch}:{state['status']}"
+    state[BY_STATUS.key] = BY_STATUS.page_key({**state, "_id": duo.duo_id})
     return state
 
 
 def to_document(duo: Duo) -> dict[str, Any]:
-    return {"_id": duo.duo_id, **state_of(duo)}
+    document = {"_id": duo.duo_id, **state_of(duo)}
+    return {**document, PAGE_KEY: ORDER.page_key(document)}
 
 
 def from_document(doc: dict[str, Any]) -> Duo:

@@ -8,17 +8,15 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import Envelope
-from shared.paging import Key, Order, find_page
+from shared.paging import PAGE_KEY, Key, find_page
 from shared.storage import change_with_events, insert_with_events
-from services.followup.adapters.duo_records import from_document, state_of, to_document
+from services.followup.adapters.figures_cache import DIRTY_INDEX, FIGURES_DIRTY, dirty_mark
+from services.followup.adapters.duo_records import BY_STATUS, ORDER, from_document, state_of, to_document
 from services.followup.domain.duo import Duo
 
 COLLECTION = "duos"
-# Latest start first (ISO days sort as text); the id breaks ties.
-ORDER = Order("duos", ("started_on",), descending=True)
-INDEXES = [IndexModel([("branch", ASCENDING), ("started_on", DESCENDING), ("_id", DESCENDING)]),
-           IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("at_risk", ASCENDING),
-                       ("started_on", DESCENDING), ("_id", DESCENDING)]),
+INDEXES = [IndexModel([(PAGE_KEY, ASCENDING)]), IndexModel([(BY_STATUS.key, ASCENDING)]), DIRTY_INDEX,
+           IndexModel([("branch", ASCENDING), ("started_on", DESCENDING), ("_id", DESCENDING)]),
            IndexModel([("status", ASCENDING), ("last_activity_on", ASCENDING)]),
            # An erased person's duos, found by either side's index.
            IndexModel([("mentee_id", ASCENDING)]), IndexModel([("mentor_id", ASCENDING)])]
@@ -46,12 +44,11 @@ class DuoRepository:
 
     async def list(self, branch: str, after: Key | None, limit: int, *, status: str | None = None,
                    at_risk: bool | None = None) -> tuple[list[Duo], Key | None]:
-        query: dict[str, Any] = {"branch": branch}
-        if status:
-            query["status"] = status
+        query: dict[str, Any] = {"branch_status": f"{branch}:{status}"} if status else {"branch": branch}
         if at_risk is not None:
             query["at_risk"] = at_risk
-        docs, next_key = await find_page(self.collection, query, ORDER, after, limit, {"outbox": 0})
+        docs, next_key = await find_page(self.collection, query, BY_STATUS if status else ORDER, after, limit,
+                                         {"outbox": 0})
         return [from_document(d) for d in docs], next_key
 
     async def all_in(self, branch: str | None) -> list[Duo]:
@@ -74,6 +71,7 @@ class DuoRepository:
         docs = await self.collection.find(query, {"outbox": 0}).to_list()
         return [(from_document(d), d) for d in docs]
 
-    async def replace_participant(self, participant_id: str, surrogate: str) -> None:
+    async def replace_participant(self, participant_id: str, surrogate: str, branch: str) -> None:
         for field in ("mentee_id", "mentor_id"):
-            await self.collection.update_many({field: participant_id}, {"$set": {field: surrogate}})
+            await self.collection.update_many({field: participant_id},
+                                              {"$set": {field: surrogate, FIGURES_DIRTY: dirty_mark(branch)}})

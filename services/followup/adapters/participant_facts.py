@@ -8,18 +8,20 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.clock import day_or_none as _day
 from shared.messaging.idempotency import apply_once
+from services.followup.adapters.figures_cache import DIRTY_INDEX, FIGURES_DIRTY, dirty_mark
 from services.followup.domain.figures import ParticipantFact
 
 COLLECTION = "participant_facts"
-INDEXES = [IndexModel([("branch", ASCENDING)])]
+INDEXES = [IndexModel([("branch", ASCENDING)]), DIRTY_INDEX]
 
 
 class ParticipantFacts:
     def __init__(self, db) -> None:
         self.collection = db[COLLECTION]
 
-    async def record(self, participant_id: str, event_id: str, facts: dict[str, Any]) -> bool:
-        return await apply_once(self.collection, participant_id, event_id, {"$set": facts})
+    async def record(self, participant_id: str, event_id: str, facts: dict[str, Any], branch: str) -> bool:
+        return await apply_once(self.collection, participant_id, event_id,
+                                {"$set": {**facts, FIGURES_DIRTY: dirty_mark(branch)}})
 
     async def pseudonymise(self, participant_id: str, surrogate: str) -> None:
         """Erasure: the facts stay countable for the funders' figures, no longer linked to the person's id."""
@@ -27,7 +29,7 @@ class ParticipantFacts:
         if doc is not None:
             doc.pop("applied_events", None)
             try:
-                await self.collection.insert_one({**doc, "_id": surrogate})
+                await self.collection.insert_one({**doc, "_id": surrogate, FIGURES_DIRTY: dirty_mark(doc["branch"])})
             except DuplicateKeyError:
                 pass  # a redelivered erasure: the surrogate is already there
         await self.collection.delete_one({"_id": participant_id})

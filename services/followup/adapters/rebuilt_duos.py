@@ -36,9 +36,9 @@ class RebuiltDuos(DuoRepository):
         _publishes_nothing(events)
         await self.buffer.put({**read_from, **state_of(duo), "version": read_from["version"] + 1})
 
-    async def replace_participant(self, participant_id: str, surrogate: str) -> None:
+    async def replace_participant(self, participant_id: str, surrogate: str, branch: str) -> None:
         await self.buffer.flush_and_forget()
-        await super().replace_participant(participant_id, surrogate)
+        await super().replace_participant(participant_id, surrogate, branch)
 
     async def flush(self) -> None:
         await self.buffer.flush()

@@ -104,7 +104,7 @@ async def branch_figures(request: Request, branch: Branch, period_start: date | 
                          period_end: date | None = None) -> dict[str, Any]:
     followup = _followup(request)
     start, end = _period(period_start, period_end, followup.today())
-    return {**(await followup.figures(branch, start, end)).as_dict(),
+    return {**(await followup.branch_figures(branch, start, end)),
             "rules_in_force": await followup.rules_in_force(branch, start, end)}
 
 

@@ -28,18 +28,21 @@ class DuoStarter:
     @deferrable
     async def on_mentee_registered(self, envelope: Envelope, mentee: MenteeRegistered) -> None:
         await self.facts.record(mentee.mentee_id, str(envelope.id), {
-            "branch": envelope.branch, "role": "mentee", "registered_on": mentee.registered_on.isoformat()})
+            "branch": envelope.branch, "role": "mentee", "registered_on": mentee.registered_on.isoformat()},
+            envelope.branch)
 
     @deferrable
     async def on_mentor_registered(self, envelope: Envelope, mentor: MentorRegistered) -> None:
         await self.facts.record(mentor.mentor_id, str(envelope.id), {
-            "branch": envelope.branch, "role": "mentor", "registered_on": mentor.registered_on.isoformat()})
+            "branch": envelope.branch, "role": "mentor", "registered_on": mentor.registered_on.isoformat()},
+            envelope.branch)
 
     @deferrable
     async def on_mentor_trained(self, envelope: Envelope, trained: MentorTrained) -> None:
-        await self.facts.record(trained.mentor_id, str(envelope.id), {"trained_on": trained.completed_on.isoformat()})
+        await self.facts.record(trained.mentor_id, str(envelope.id), {"trained_on": trained.completed_on.isoformat()},
+                                envelope.branch)
 
     async def on_erased(self, envelope: Envelope, erased: ParticipantErased) -> None:
         surrogate = surrogate_for(str(envelope.id))
         await self.facts.pseudonymise(erased.participant_id, surrogate)
-        await self.duos.replace_participant(erased.participant_id, surrogate)
+        await self.duos.replace_participant(erased.participant_id, surrogate, envelope.branch)

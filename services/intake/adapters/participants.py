@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from shared.events import Envelope
 from shared.messaging import outbox
-from shared.paging import Key, Order, find_page
+from shared.paging import PAGE_KEY, Key, Order, find_page
 from shared.storage import change_with_events, insert_with_events
 
 COLLECTION = "participants"
@@ -29,7 +29,7 @@ INDEXES = [IndexModel([("branch", ASCENDING), ("registered_on", DESCENDING), ("_
                       partialFilterExpression={"identity_keys": {"$exists": True}}, name="identity_unique"),
            # The duplicate check: every key a record holds, its own or a deliberate duplicate's, in one array,
            # so that one `$in` on the index's first field finds them all (a `$or` over the two fields scans).
-           IndexModel([(HELD_KEYS, ASCENDING)])]
+           IndexModel([(HELD_KEYS, ASCENDING)]), IndexModel([(PAGE_KEY, ASCENDING)])]
 # Indexes of the two fields the check used to read; the start-up job drops them (they only cost writes).
 FORMER_INDEXES = ("identity_keys_1", "duplicate_keys_1")
 
@@ -44,7 +44,7 @@ class ParticipantRepository:
 
     async def add(self, document: dict[str, Any], *events: Envelope) -> None:
         try:
-            await insert_with_events(self.collection, document, *events)
+            await insert_with_events(self.collection, {**document, PAGE_KEY: ORDER.page_key(document)}, *events)
         except DuplicateKeyError:
             raise IdentityTaken() from None
 

@@ -13,15 +13,13 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel
 
 from shared.messaging.idempotency import apply_once
-from shared.paging import Key, Order, find_page
+from shared.paging import PAGE_KEY, Key, Order, find_page
 
 COLLECTION = "pool"
 # Longest known first (ISO days sort as text); the id breaks ties.
 ORDER = Order("pool", ("registered_on",))
 INDEXES = [IndexModel([("branch", ASCENDING), ("role", ASCENDING), ("status", ASCENDING)]),
-           IndexModel([("branch", ASCENDING), ("registered_on", ASCENDING), ("_id", ASCENDING)]),
-           IndexModel([("branch", ASCENDING), ("role", ASCENDING), ("status", ASCENDING),
-                       ("registered_on", ASCENDING), ("_id", ASCENDING)])]
+           IndexModel([(PAGE_KEY, ASCENDING)])]
 NOT_ERASED = {"status": {"$ne": "erased"}}
 ATTRIBUTES = ("branch", "languages", "sectors", "education_level", "experience", "postcode_area", "availability",
               "support_wanted", "support_offered", "registered_on", "max_active_duos", "trained")
@@ -35,6 +33,8 @@ class PoolView:
         initial = {"role": role, "status": "waiting" if role == "mentee" else "active"}
         if role == "mentor":
             initial["trained"] = False
+        if "branch" in attributes and "registered_on" in attributes:
+            attributes = {**attributes, PAGE_KEY: ORDER.page_key({**attributes, "_id": participant_id})}
         return await apply_once(self.collection, participant_id, event_id,
                                 {"$set": attributes, "$setOnInsert": initial}, extra_filter=NOT_ERASED)
 
@@ -45,7 +45,7 @@ class PoolView:
     async def erase(self, participant_id: str, event_id: str) -> None:
         """Erasure: only the id and the fact of erasure stay, so late events cannot recreate the person."""
         await apply_once(self.collection, participant_id, event_id,
-                         {"$set": {"status": "erased"}, "$unset": {name: "" for name in ATTRIBUTES}})
+                         {"$set": {"status": "erased"}, "$unset": {name: "" for name in (*ATTRIBUTES, PAGE_KEY)}})
 
     async def is_erased(self, participant_id: str) -> bool:
         return await self.collection.count_documents({"_id": participant_id, "status": "erased"}, limit=1) > 0

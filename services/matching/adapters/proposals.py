@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.events import Envelope
 from shared.events.matching import DuoProposed
 from shared.messaging.idempotency import apply_once
-from shared.paging import Key, Order, find_page
+from shared.paging import PAGE_KEY, Key, Order, find_page
 from shared.storage import change_with_events, insert_all_with_events, insert_with_events
 
 COLLECTION = "proposals"
@@ -19,17 +19,19 @@ ORDER = Order("proposals", ("created_at",), descending=True)
 INDEXES = [IndexModel([("branch", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
            IndexModel([("branch", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
            # A person's proposals (a profile change, an erasure): each side on its own index, no $or.
-           IndexModel([("mentee_id", ASCENDING)]), IndexModel([("mentor_id", ASCENDING)])]
+           IndexModel([("mentee_id", ASCENDING)]), IndexModel([("mentor_id", ASCENDING)]),
+           IndexModel([(PAGE_KEY, ASCENDING)])]
 OPEN = ("proposed", "formed")
 ERASED = "erased"  # in place of an erased person's id
 
 
 def proposed_document(event: Envelope, proposed: DuoProposed) -> dict[str, Any]:
     """A proposal as its duo-proposed event states it: the same document live and when rebuilt."""
-    return {"_id": proposed.duo_id, "branch": event.branch, "mentee_id": proposed.mentee_id,
-            "mentor_id": proposed.mentor_id, "status": "proposed", "score": proposed.score,
-            "breakdown": dict(proposed.breakdown), "reasons": list(proposed.reasons),
-            "proposed_on": (proposed.proposed_on or event.time.date()).isoformat(), "created_at": event.time}
+    document = {"_id": proposed.duo_id, "branch": event.branch, "mentee_id": proposed.mentee_id,
+                "mentor_id": proposed.mentor_id, "status": "proposed", "score": proposed.score,
+                "breakdown": dict(proposed.breakdown), "reasons": list(proposed.reasons),
+                "proposed_on": (proposed.proposed_on or event.time.date()).isoformat(), "created_at": event.time}
+    return {**document, PAGE_KEY: ORDER.page_key(document)}
 
 
 def formed(started_on: date) -> dict[str, Any]:

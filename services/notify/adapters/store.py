@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import Envelope
 from shared.messaging import outbox
-from shared.paging import Key, Order, find_page
+from shared.paging import PAGE_KEY, Key, Order, find_page
 
 CONTACTS = "contacts"
 NOTIFICATIONS = "notifications"
@@ -43,7 +43,8 @@ INDEXES = {CONTACTS: [], NOTIFICATIONS: [IndexModel([("branch", ASCENDING), ("cr
                                          # ... and claims that ran out, by when they ran out.
                                          IndexModel([("status", ASCENDING), ("claimed_until", ASCENDING)]),
                                          # Only a rebuild sets it: the index holds those few documents alone.
-                                         IndexModel([(UNSENT_AT_ERASURE, ASCENDING)], sparse=True)]}
+                                         IndexModel([(UNSENT_AT_ERASURE, ASCENDING)], sparse=True),
+                                         IndexModel([(PAGE_KEY, ASCENDING)])]}
 
 
 class NotifyStore:
@@ -97,7 +98,7 @@ class NotifyStore:
         """Insert a notification (pending, or already claimed by its `claimed_by`); False when one with this id
         exists (a redelivery)."""
         try:
-            await self.notifications.insert_one({**record, **outbox.new_document_fields()})
+            await self.notifications.insert_one({**record, PAGE_KEY: ORDER.page_key(record), **outbox.new_document_fields()})
             return True
         except DuplicateKeyError:
             return False

@@ -10,6 +10,8 @@ import uuid
 from datetime import date
 
 from shared.messaging import outbox
+from shared.paging import PAGE_KEY
+from services.intake.adapters.participants import ORDER
 from services.intake.domain.names import search_keys
 from tests.e2e.people import mentee, mentor
 
@@ -57,7 +59,7 @@ async def seed(intake, count: int) -> set[str]:
                 "personal": {**model["personal"], "first_name": body["first_name"], "last_name": body["last_name"],
                              "email": body["email"]},
                 "name_keys": search_keys(body["first_name"], body["last_name"]), **outbox.new_document_fields()}
-        copies.append(copy)
+        copies.append({**copy, PAGE_KEY: ORDER.page_key(copy)})  # its own place in the list
     await intake.participants.insert_many(copies)
     return {c["_id"] for c in copies} | {model["_id"]}
 

@@ -341,3 +341,35 @@ async def test_each_branch_flags_quiet_duos_after_its_own_at_risk_days_learned_f
     assert version["version"] == 1 and version["rules"]["at_risk_after_days"] == 5
     national = (await followup.get("/figures", headers=auth("national", ()))).json()
     assert national["rules_in_force"] == {BRANCH: [version]}
+
+
+async def test_figures_kept_from_an_earlier_reading_count_every_fact_recorded_since(followup):
+    """The branch's figures are kept between readings (adapters/figures_cache.py): a duo formed, a mentor
+    trained, a duo ended after a reading are in the next one, through the API and the events alike."""
+    period = {"period_start": "2025-01-01", "period_end": "2025-12-31"}
+
+    async def figure(name: str):
+        r = await followup.get(f"/branches/{BRANCH}/figures", params=period)
+        assert r.status_code == 200, r.text
+        return r.json()["figures"][name]["value"]
+
+    await followup.feed.send(*_facts(followup))
+    await followup.feed.settled("followup")
+    assert await figure("trained_mentors") == 1 and await figure("young_people_supported") == 0
+    first = await start_duo(followup)
+    assert await figure("young_people_supported") == 1 and await figure("active_duos") == 1
+    another = duo_formed(followup, STARTED + timedelta(days=3), mentee_id=f"mentee-{uuid.uuid4().hex[:8]}")
+    await followup.feed.send(another, new_envelope(MentorTrained(mentor_id="mentor-late", completed_on=STARTED,
+                                                                 modules=8), branch=BRANCH, subject="mentor-late"),
+                             new_envelope(MentorRegistered(
+                                 mentor_id="mentor-late", registered_on=STARTED - timedelta(days=5), age_band="30-34",
+                                 languages=[LanguageSkill(code="nl", level="native")],
+                                 experience=[SectorExperience(sector="retail", years=3)], postcode_area="BE-20",
+                                 availability=["tue-eve"], max_active_duos=1), branch=BRANCH, subject="mentor-late"))
+    await followup.feed.settled("followup")
+    assert await figure("young_people_supported") == 2 and await figure("trained_mentors") == 2
+    followup.clock.day = date(2025, 9, 10)
+    r = await followup.post(f"/branches/{BRANCH}/duos/{first['duo_id']}/early-end",
+                            json={"ended_on": "2025-05-01", "reason": "mismatch", "mentee_returns_to_pool": False})
+    assert r.status_code == 200, r.text
+    assert await figure("active_duos") == 1  # the other one still runs on the period's last day

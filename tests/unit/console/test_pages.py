@@ -158,6 +158,29 @@ async def test_people_search_is_intakes_and_a_list_with_a_next_page_makes_the_da
         assert r.status_code == 200 and "at least" in r.text
 
 
+async def test_the_matching_page_shows_a_page_of_proposals_and_a_link_to_the_next_one():
+    asked = []
+
+    def apis(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url)
+        if request.url.path.endswith("/proposals"):
+            proposal = {"duo_id": "d1", "mentee_id": "p1", "mentor_id": "p2", "status": "proposed", "score": 71.5,
+                        "breakdown": {"sector_fit": 30.0}, "reasons": ["Same sector"]}
+            return httpx.Response(200, json={"items": [proposal],
+                                             "next": "/branches/brussels/proposals?status=proposed&limit=50&cursor=abc_1"})
+        return empty(request)
+    async with console(apis) as http:
+        await signed_in(http)
+        r = await http.get("/branches/brussels/matching", headers={"accept-language": "en"})
+        assert r.status_code == 200 and 'id="proposal-d1"' in r.text
+        assert 'href="/branches/brussels/matching?cursor=abc_1"' in r.text
+        first = next(u for u in asked if u.path.endswith("/proposals"))
+        assert "cursor" not in first.params and int(first.params["limit"]) <= 50
+        asked.clear()
+        await http.get("/branches/brussels/matching", params={"cursor": "abc_1"})
+        assert next(u for u in asked if u.path.endswith("/proposals")).params["cursor"] == "abc_1"
+
+
 async def test_the_branches_come_from_intake_so_a_branch_opened_there_can_be_chosen_at_once():
     def intake(request):
         if request.url.path == "/branches":
