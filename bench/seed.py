@@ -359,6 +359,9 @@ async def seed(mongo_url: str, count: int, first: int = 0, *, prefix: str = "", 
         documents, events = await register(client["duo_intake"], batch, tag)
         progress(f"    intake's use cases decided {len(documents):,} records in "
                  f"{asyncio.get_running_loop().time() - started:.0f}s")
+        from services.intake.adapters.participants import ORDER
+        from shared.paging import PAGE_KEY
+        documents = [{**d, PAGE_KEY: ORDER.page_key(d)} for d in documents]  # as the repository writes them
         for start in range(0, len(documents), CHUNK):
             await client["duo_intake"]["participants"].insert_many(documents[start:start + CHUNK], ordered=False)
         lives, ends = [], []

@@ -226,3 +226,38 @@ def slice_page(items: list[T], key_of: Callable[[T], Key], after: Key | None,
     if len(rest) <= limit:
         return rest, None
     return rest[:limit], key_of(rest[limit - 1])
+
+
+def page_keys_of(order: Order) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The page key a list of `order` writes with each document, for fill_page_keys."""
+    return lambda document: {order.key: order.page_key(document)}
+
+
+MIGRATIONS = "migrations"  # one document per start-up job done, so that it runs once per database
+
+
+async def fill_page_keys(collection, keys_of: Callable[[dict[str, Any]], dict[str, Any]], key: str = PAGE_KEY) -> int:
+    """Start-up job: documents written before lists had page keys get theirs (`keys_of(document)`), so
+    that no list loses them; returns how many. A whole-collection read, once per database and
+    collection: a document in `migrations` says it was done (processes starting together may both
+    run it, harmlessly: each writes the same keys, and only where none is)."""
+    migrations = collection.database[MIGRATIONS]
+    done = f"page-keys:{collection.name}"
+    if await migrations.find_one({"_id": done}) is not None:
+        return 0
+    from pymongo import UpdateOne  # the adapters' driver: this module's paging needs none elsewhere
+
+    filled, writes = 0, []
+    async for document in collection.find({key: {"$exists": False}}):
+        try:
+            fields = keys_of(document)
+        except (KeyError, TypeError, ValueError):  # a stub without the order's fields: in no list
+            continue
+        writes.append(UpdateOne({"_id": document["_id"], key: {"$exists": False}}, {"$set": fields}))
+        if len(writes) == 500:
+            filled += (await collection.bulk_write(writes, ordered=False)).modified_count
+            writes = []
+    if writes:
+        filled += (await collection.bulk_write(writes, ordered=False)).modified_count
+    await migrations.update_one({"_id": done}, {"$set": {"filled": filled}}, upsert=True)
+    return filled

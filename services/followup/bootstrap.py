@@ -17,6 +17,8 @@ from services.followup.entrypoints import api
 from services.followup.entrypoints.consumers import DuoStarter
 from services.followup.settings import FollowupSettings
 from services.followup.use_cases import FollowUp
+from services.followup.adapters.duo_records import page_keys as duo_page_keys
+from shared.paging import fill_page_keys
 
 PUBLISHES = ["session-logged", "check-in-recorded", "duo-at-risk", "duo-ended", "outcome-recorded",
              "first-meeting-upcoming", "check-in-due", "outcome-follow-up-due"]
@@ -57,6 +59,7 @@ def build_app(settings: FollowupSettings | None = None, today: Clock | None = No
     runtime = build_runtime(settings)
     followup = follow_up(runtime.db, settings, today)
     subscribe_consumers(followup, runtime.consumer)
+    runtime.at_start("fill-page-keys", lambda: fill_page_keys(followup.duos.collection, duo_page_keys))
     runtime.every("at-risk-scan", settings.at_risk_scan_seconds, followup.scan_at_risk)
     runtime.every("reminder-scan", settings.reminder_scan_seconds, followup.scan_reminders)
     app = create_app(runtime, [api.router, api.national, branch_rules.router(followup.branches, today)],

@@ -19,6 +19,8 @@ from services.intake.domain.identity import IdentityHasher
 from services.intake.entrypoints.consumers import BranchEvents, DuoFacts
 from services.intake.settings import IntakeSettings
 from services.intake.use_cases import Intake
+from services.intake.adapters.participants import ORDER as PARTICIPANTS_ORDER
+from shared.paging import fill_page_keys, page_keys_of
 
 PUBLISHES = ["mentee-registered", "mentor-registered", "mentor-trained", "participant-withdrawn",
              "participant-erased", "participant-contact-changed", "participant-consent-changed",
@@ -53,6 +55,7 @@ def build_app(settings: IntakeSettings | None = None, today: Clock | None = None
     runtime.at_start("load-branches", branches.load)  # then kept up to date by the branch events
     BranchEvents(branches).subscribe(runtime.broker, settings.topic_prefix)
     runtime.at_start("fill-held-keys", participants.fill_held_keys)
+    runtime.at_start("fill-page-keys", lambda: fill_page_keys(participants.collection, page_keys_of(PARTICIPANTS_ORDER)))
     app = create_app(runtime, [api.router, api.national, branches_api.router, branches_api.national],
                      title="DUO intake",
                      description="Registers mentees and mentors, checks eligibility, records mentor training; "

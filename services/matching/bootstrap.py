@@ -18,6 +18,9 @@ from services.matching.entrypoints import api
 from services.matching.entrypoints.consumers import PoolKeeper
 from services.matching.settings import MatchingSettings
 from services.matching.use_cases import Matching
+from services.matching.adapters.proposals import ORDER as PROPOSALS_ORDER
+from services.matching.adapters.pool import ORDER as POOL_ORDER
+from shared.paging import fill_page_keys, page_keys_of
 
 PUBLISHES = ["duo-proposed", "proposal-declined", "duo-formed", "proposal-round-completed", "proposal-withdrawn"]
 
@@ -47,6 +50,9 @@ def build_app(settings: MatchingSettings | None = None, today: Clock | None = No
     matching = Matching(pool, proposals, RoundLeases(runtime.db, settings.round_lease_seconds),
                         RoundRecords(runtime.db), branches, settings.minimum_score, today)
     subscribe_consumers(pool, proposals, branches, runtime.consumer, matching)
+    runtime.at_start("fill-page-keys", lambda: fill_page_keys(pool.collection, page_keys_of(POOL_ORDER)))
+    runtime.at_start("fill-proposal-page-keys",
+                     lambda: fill_page_keys(proposals.collection, page_keys_of(PROPOSALS_ORDER)))
     app = create_app(runtime, [api.router, branch_rules.router(branches, today)], title="DUO matching",
                      description="Keeps each branch's pool and proposes duos, with scores and reasons in words.")
     app.state.matching = matching

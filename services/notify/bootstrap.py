@@ -20,6 +20,8 @@ from services.notify.entrypoints import api
 from services.notify.entrypoints.consumers import Notifier
 from services.notify.settings import NotifySettings
 from services.notify.use_cases import DeliveryRules, Notifications
+from services.notify.adapters.store import ORDER as NOTIFICATIONS_ORDER
+from shared.paging import fill_page_keys, page_keys_of
 
 PUBLISHES = ["notification-sent", "notification-failed"]
 
@@ -57,6 +59,7 @@ def build_app(settings: NotifySettings | None = None, now: Now = utc_now) -> Fas
     store = notifications.store
     subscribe_consumers(notifications, runtime.consumer)
     runtime.every("deliver-notifications", settings.delivery_poll_seconds, notifications.deliver_due)
+    runtime.at_start("fill-page-keys", lambda: fill_page_keys(store.notifications, page_keys_of(NOTIFICATIONS_ORDER)))
     app = create_app(runtime, [api.router, branch_rules.router(notifications.branches, lambda: now().date())],
                      title="DUO notify",
                      description="Tells participants and coordinators what the programme needs them to know, "

@@ -58,3 +58,10 @@ def from_document(doc: dict[str, Any]) -> Duo:
         outcomes=[Outcome(o["moment"], o["kind"], o["contract_type"], _day(o["achieved_on"]), o["evidence"],
                           o["verified_by"], _day(o["verified_on"]), _day(o["recorded_on"])) for o in doc["outcomes"]],
         reminders_sent=list(doc.get("reminders_sent", [])))
+
+
+def page_keys(document: dict[str, Any]) -> dict[str, Any]:
+    """The list keys of a duo stored before lists had them (shared.paging.fill_page_keys)."""
+    keyed = {**document, "branch_status": f"{document['branch']}:{document['status']}"}
+    return {PAGE_KEY: ORDER.page_key(keyed), "branch_status": keyed["branch_status"],
+            BY_STATUS.key: BY_STATUS.page_key(keyed)}
