@@ -57,6 +57,10 @@ ALLOWED: tuple[Allowed, ...] = (
     Allowed("national staff's list of branches: every branch is the answer, a few dozen documents that "
             "do not grow with the programme's history", sender="services/intake/adapters/branches.py all",
             origin="services/intake/entrypoints/branches_api.py list_branches"),
+    Allowed("national staff's figures across the programme (GET /figures) read every branch's facts, duos "
+            "and rules: a funder's report on the whole record, not a coordinator's page (each branch's own "
+            "figures are read through its index and kept between readings)",
+            origin="services/followup/entrypoints/api.py all_figures"),
     Allowed("the metrics scrape counts the events waiting in the outbox (README: not after every drain)",
             sender="shared/messaging/relay.py measure_backlog"),
 )

@@ -35,7 +35,8 @@ class ParticipantFacts:
         await self.collection.delete_one({"_id": participant_id})
 
     async def all_in(self, branch: str | None) -> list[ParticipantFact]:
-        docs = await self.collection.find({"role": {"$exists": True}, **({} if branch is None else {"branch": branch})},
+        # The branch first: its index leads; national staff's programme-wide figures read every fact.
+        docs = await self.collection.find({**({} if branch is None else {"branch": branch}), "role": {"$exists": True}},
                                           {"applied_events": 0}).to_list()
         return [ParticipantFact(participant_id=d["_id"], branch=d["branch"], role=d["role"],
                                 registered_on=_day(d.get("registered_on")), trained_on=_day(d.get("trained_on")))

@@ -63,7 +63,8 @@ async def monitored(kafka_bootstrap, mongo_url, fresh_db_name, monkeypatch):
         monkeypatch.setenv(name, value)
     listener = RequestCommands()
     monkeypatch.setattr(shared.runtime, "AsyncMongoClient",
-                        lambda *args, **kwargs: AsyncMongoClient(*args, event_listeners=[listener], **kwargs))
+                        lambda *args, event_listeners=(), **kwargs: AsyncMongoClient(
+                            *args, event_listeners=[*event_listeners, listener], **kwargs))
     app = build_app(IntakeSettings())
     async with in_process(app) as http:
         http.headers.update(auth("coordinator", ("brussels",)))
