@@ -48,9 +48,9 @@ IGNORED = {
     # and her erasure) may be applied in either order, and the second refused by the erased stub; the
     # rebuild applies them in the order they happened. Which ids are remembered is not a fact of the view.
     "applied_events",
-    # notify's marks of messages waiting for a person's contact: live delivery's bookkeeping, and a rebuild
-    # sends nothing.
-    "awaited_by",
+    # notify's marks of messages waiting for a person's contact (on the contact, and on the message): live
+    # delivery's bookkeeping, set only when a message came before its contact; a rebuild sends nothing.
+    "awaited_by", "awaiting_contact",
     # notify's delivery bookkeeping: when to try next, how long to wait for a contact, how many tries
     # and in which language the text was rendered are decided at sending, which a rebuild never does.
     "next_attempt_at", "wait_contact_until", "attempts", "language", "claimed_until",
