@@ -172,6 +172,11 @@ async def measure(urls: dict[str, str], console: str, args) -> None:
             print(f"{'page':28} | {'page ms':>8} | {'its API calls ms':>16} | {'console adds ms':>15} | {'KiB':>5}")
             print("-" * 86)
             for name, (path, calls) in pages(urls, seeded).items():
+                first = await browser.get(path)
+                if first.status_code != 200:  # said, and the other pages still measured
+                    print(f"{name:28} | failed: {first.status_code} {first.text[:60]!r}")
+                    continue
+
                 async def get_page(path=path):
                     r = await browser.get(path)
                     assert r.status_code == 200, (path, r.status_code, r.text[:300])
