@@ -126,6 +126,7 @@ class EventConsumer:
         except UnknownEvent as error:
             await self._park(record, str(error))
             return
+
         async def apply() -> None:
             token = correlation.bind(envelope.correlation_id)
             try:
