@@ -50,6 +50,7 @@ class ServiceSettings(WebSettings):
     mongo_db: str = ""
     # Consumers retry a failing handler this many times before dead-lettering the message.
     handler_attempts: int = Field(default=3, ge=1)
+    # The relay's first wait after a failed round (doubling to 10 s); an idle relay waits for writes.
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch: int = Field(default=100, ge=1, le=10_000)  # documents a relay publishes per round
     # A process's events not published within this time are taken over by another process's relay:

@@ -49,8 +49,6 @@ ALLOWED: tuple[Allowed, ...] = (
             origin="shared/messaging/replay.py _lane"),
     Allowed("followup's at-risk scan is a periodic whole-collection job (hourly by default): every branch's "
             "rules, then the active duos without a recent session", job="at-risk-scan"),
-    Allowed("followup's reminder scan is a periodic whole-collection job (hourly by default): the duos that "
-            "reminders may still concern", job="reminder-scan"),
     Allowed("a coordinator's 'scan now' (POST .../at-risk-scans) runs the periodic at-risk scan once by hand; "
             "it reads every branch's rules, one document per branch",
             sender="shared/branch_directory.py all_rules_on", origin="services/followup/entrypoints/api.py scan"),

@@ -48,7 +48,7 @@ QUIET_SECONDS = 1.5  # no command for this long: the flow is over
 async def suite(kafka_bootstrap, mongo_url, smtp_sink, tmp_path):
     commands = tmp_path / "store-commands"
     env = {**isolated_env(kafka_bootstrap, mongo_url), "DUO_SMTP_HOST": smtp_sink.host,
-           store_commands.ENV: str(commands), "DUO_OUTBOX_POLL_SECONDS": "600", "DUO_DELIVERY_POLL_SECONDS": "600",
+           store_commands.ENV: str(commands), "DUO_DELIVERY_POLL_SECONDS": "600",
            "DUO_AT_RISK_SCAN_SECONDS": "3600", "DUO_REMINDER_SCAN_SECONDS": "3600"}
     running = await asyncio.to_thread(start_suite, env, tmp_path, smtp_sink.port)
     running.commands, running.run_id = CommandLog(commands), env["DUO_RUN_ID"]

@@ -19,7 +19,9 @@ INDEXES = [IndexModel([(PAGE_KEY, ASCENDING)]), IndexModel([(BY_STATUS.key, ASCE
            IndexModel([("branch", ASCENDING), ("started_on", DESCENDING), ("_id", DESCENDING)]),
            IndexModel([("status", ASCENDING), ("last_activity_on", ASCENDING)]),
            # An erased person's duos, found by either side's index.
-           IndexModel([("mentee_id", ASCENDING)]), IndexModel([("mentor_id", ASCENDING)])]
+           IndexModel([("mentee_id", ASCENDING)]), IndexModel([("mentor_id", ASCENDING)]),
+           # The reminder scan's recently ended duos (an active duo has no end day).
+           IndexModel([("ended_on", ASCENDING)])]
 
 
 class DuoRepository:
@@ -65,11 +67,13 @@ class DuoRepository:
 
     async def followed_since(self, ended_since: date, branch: str | None) -> list[tuple[Duo, dict[str, Any]]]:
         """Active duos and those ended on or after `ended_since`: the ones reminders may still concern."""
-        query: dict[str, Any] = {"$or": [{"status": "active"}, {"ended_on": {"$gte": ended_since.isoformat()}}]}
-        if branch is not None:
-            query["branch"] = branch
-        docs = await self.collection.find(query, {"outbox": 0}).to_list()
-        return [(from_document(d), d) for d in docs]
+        # Two reads, each led by its index (a `$or` scans every duo ever followed, on this store).
+        scope = {} if branch is None else {"branch": branch}
+        found: dict[str, dict[str, Any]] = {}
+        for query in ({"status": "active", **scope}, {"ended_on": {"$gte": ended_since.isoformat()}, **scope}):
+            for doc in await self.collection.find(query, {"outbox": 0}).to_list():
+                found[doc["_id"]] = doc
+        return [(from_document(d), d) for d in found.values()]
 
     async def replace_participant(self, participant_id: str, surrogate: str, branch: str) -> None:
         for field in ("mentee_id", "mentor_id"):
