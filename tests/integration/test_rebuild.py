@@ -111,7 +111,11 @@ async def suite(kafka_bootstrap, mongo_url, smtp_sink, fresh_db_name, monkeypatc
         "matching": MatchingSettings(mongo_db=f"{fresh_db_name}_m"),
         "followup": FollowupSettings(mongo_db=f"{fresh_db_name}_f"),
         "notify": NotifySettings(mongo_db=f"{fresh_db_name}_n", smtp_host=smtp_sink.host, smtp_port=smtp_sink.port,
-                                 coordinator_emails=coordinators, delivery_poll_seconds=0.3),
+                                 coordinator_emails=coordinators, delivery_poll_seconds=0.3,
+                                 # On a loaded machine a send may time out or an attempt fail after its claim:
+                                 # the retry and the claim's expiry then come within the wait below, not after
+                                 # the production defaults (5 s doubling; 120 s).
+                                 retry_base_seconds=0.2, claim_seconds=5),
     }
     apps = {"intake": build_intake(settings["intake"]), "matching": build_matching(settings["matching"]),
             "followup": build_followup(settings["followup"]), "notify": build_notify(settings["notify"])}
