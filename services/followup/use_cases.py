@@ -18,14 +18,17 @@ from services.followup.adapters.figures_cache import FiguresCache
 from services.followup.adapters.duos import DuoRepository
 from services.followup.adapters.participant_facts import ParticipantFacts
 from services.followup.domain.duo import Duo, DuoStatus
-from services.followup.domain.figures import Figures, compute_figures
+from services.followup.domain.figures import Figures, ParticipantFact, compute_figures
 from services.followup.domain.reminders import CHECK_IN, FIRST_MEETING, Reminder, mark_sent, reminders_due
 from services.followup.domain.rules import FollowupRules
 
 
+BranchFacts = tuple[list[ParticipantFact], list[Duo]]  # what a branch's figures are computed from
+
+
 class FollowUp:
     def __init__(self, duos: DuoRepository, facts: ParticipantFacts, rules: FollowupRules, branches: BranchDirectory,
-                 today: Clock = utc_today, figures_cache: FiguresCache | None = None) -> None:
+                 today: Clock = utc_today, figures_cache: FiguresCache[BranchFacts] | None = None) -> None:
         self.duos, self.facts, self.rules, self.branches, self.today = duos, facts, rules, branches, today
         self.figures_cache = figures_cache
 
@@ -130,16 +133,18 @@ class FollowUp:
         return published
 
     async def figures(self, branch: str | None, period_start: date, period_end: date) -> Figures:
-        return compute_figures(await self.facts.all_in(branch), await self.duos.all_in(branch), branch,
-                               period_start, period_end)
+        return compute_figures(*await self._facts_of(branch), branch, period_start, period_end)
+
+    async def _facts_of(self, branch: str | None) -> BranchFacts:
+        return await self.facts.all_in(branch), await self.duos.all_in(branch)
 
     async def branch_figures(self, branch: str, period_start: date, period_end: date) -> dict[str, Any]:
         """The branch's figures as shown: kept until a fact they count changes (adapters/figures_cache.py)."""
-        async def compute() -> dict[str, Any]:
-            return (await self.figures(branch, period_start, period_end)).as_dict()
         if self.figures_cache is None or period_end < period_start:  # a reversed period: the rule's own problem
-            return await compute()
-        return await self.figures_cache.figures(branch, period_start, period_end, compute)
+            return (await self.figures(branch, period_start, period_end)).as_dict()
+        return await self.figures_cache.figures(
+            branch, period_start, period_end, lambda: self._facts_of(branch),
+            lambda facts: compute_figures(*facts, branch, period_start, period_end).as_dict())
 
     async def rules_in_force(self, branch: str, period_start: date, period_end: date) -> list[dict[str, Any]]:
         """Which versions of the branch's rules applied during the period, so figures say under what rules
