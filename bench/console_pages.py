@@ -24,13 +24,16 @@ import httpx
 from infra.proc import free_port
 from infra.stack import LocalStack
 from services.console.domain.figures import month_periods
+from services.console.entrypoints.matching import PROPOSALS_PER_PAGE
+from services.console.entrypoints.web import PAGE_LIMIT
 from shared.vocabulary import TRAINING_MODULES
 from synthetic.branches import REFERENCE_DAY, generate_branch
 from tests.processes import start_suite_with_console
 from tests.suite import auth, isolated_env
 
 BRANCH = "brussels"
-LIMIT = {"limit": 500}
+LIMIT = {"limit": 500}  # seeding's own reads
+PAGE = {"limit": PAGE_LIMIT}  # what a page asks for, so the baseline is the calls it makes
 
 
 def mentee_body(record: dict, shift) -> dict:
@@ -128,22 +131,23 @@ def pages(urls: dict[str, str], seeded: dict) -> dict[str, tuple[str, list[tuple
     months = [("followup", f"{b}/figures", {"period_start": s.isoformat(), "period_end": e.isoformat()})
               for s, e in month_periods(today)]
     return {
-        "dashboard": (f"{b}/", [("intake", f"{b}/participants", {"role": "mentee", **LIMIT}),
-                                ("matching", f"{b}/pool", LIMIT), ("matching", f"{b}/proposals", LIMIT),
-                                ("followup", f"{b}/duos", {"status": "active", **LIMIT})]),
+        "dashboard": (f"{b}/", [("intake", f"{b}/participants", {"role": "mentee", **PAGE}),
+                                ("matching", f"{b}/pool", PAGE), ("matching", f"{b}/proposals", PAGE),
+                                ("followup", f"{b}/duos", {"status": "active", **PAGE})]),
         "register mentee": (f"{b}/mentees/new", []),
         "training": (f"{b}/mentors/{seeded['mentor_id']}/training",
                      [("intake", f"{b}/participants/{seeded['mentor_id']}", {})]),
-        "matching": (f"{b}/matching", [("matching", f"{b}/proposals", {"status": "proposed", **LIMIT}),
-                                       ("intake", f"{b}/participants", LIMIT),
-                                       ("matching", f"{b}/pool", {"role": "mentee", "status": "waiting", **LIMIT})]),
-        "duos": (f"{b}/duos", [("followup", f"{b}/duos", LIMIT)]),
+        "matching": (f"{b}/matching", [("matching", f"{b}/proposals",
+                                        {"status": "proposed", "limit": PROPOSALS_PER_PAGE}),
+                                       ("intake", f"{b}/participants", PAGE),
+                                       ("matching", f"{b}/pool", {"role": "mentee", "status": "waiting", **PAGE})]),
+        "duos": (f"{b}/duos", [("followup", f"{b}/duos", PAGE)]),
         "duo": (f"{b}/duos/{seeded['duo_id']}", [("followup", f"{b}/duos/{seeded['duo_id']}", {})]),
         "figures (+6 months chart)": (f"{b}/figures", [("followup", f"{b}/figures", year)] + months),
-        "notifications": (f"{b}/notifications", [("notify", f"{b}/notifications", LIMIT),
-                                                 ("intake", f"{b}/participants", LIMIT)]),
-        "people": (f"{b}/people", [("intake", f"{b}/participants", LIMIT)]),
-        "people, a name searched": (f"{b}/people?q=a", [("intake", f"{b}/participants", {"name": "a", **LIMIT})]),
+        "notifications": (f"{b}/notifications", [("notify", f"{b}/notifications", PAGE),
+                                                 ("intake", f"{b}/participants", PAGE)]),
+        "people": (f"{b}/people", [("intake", f"{b}/participants", PAGE)]),
+        "people, a name searched": (f"{b}/people?q=a", [("intake", f"{b}/participants", {"name": "a", **PAGE})]),
     }
 
 
@@ -198,12 +202,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mentor-ratio", type=float, default=0.6)
     parser.add_argument("--accept", type=int, default=200, help="proposals accepted, to have duos")
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per page (median)")
+    parser.add_argument("--logs", type=Path, help="keep the services' logs in this folder (a failed page's cause)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="duo-bench-") as tmp:
         with LocalStack(data_dir=Path(tmp), progress=lambda line: None, **_free_ports()) as stack:
             env = isolated_env(stack.kafka_bootstrap, stack.mongo_url)
             env["DUO_SMTP_HOST"] = stack.smtp.host
-            suite = start_suite_with_console(env, Path(tmp) / "logs", stack.smtp.port)
+            suite = start_suite_with_console(env, args.logs or Path(tmp) / "logs", stack.smtp.port)
             try:
                 urls = {n: s.url for n, s in suite.services.items() if n != "console"}
                 asyncio.run(measure(urls, suite["console"].url, args))
