@@ -4,10 +4,11 @@ Recording comes first and is idempotent (the notification's id derives from the 
 recipient and the message); delivery is a separate step that any notify process may take up,
 from the consumer right away or from the periodic delivery job later.
 
-Live, the process that records a message sends it at once: it inserts it already claimed, so a
-message that goes out at the first try costs its insert, one contact read and the finish (which
-stores notification-sent for the relay). A message whose contact has not come is parked until its
-wait runs out, and the contact's own event, finding the mark the message left on it, sends it.
+Live, the process that records a message sends it at once: it reads the contact, then inserts the
+message already claimed, so a message that goes out at the first try costs one contact read, its
+insert and the finish (which stores notification-sent for the relay). A message whose contact has
+not come is inserted parked until its wait runs out, and the contact's own event, finding the mark
+the message left on it, sends it with the contact its own write returned.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from shared.events.notify import NotificationFailed, NotificationSent
 from shared.observability import correlation
 from services.notify.adapters.mailer import SmtpMailer
 from services.notify.adapters.branches import RememberedBranches
-from services.notify.adapters.store import FAILED, PENDING, SENDING, SENT, SKIPPED, NotifyStore
+from services.notify.adapters.store import AWAITING_CONTACT, FAILED, PENDING, SENDING, SENT, SKIPPED, NotifyStore
 from services.notify.adapters.templates import TemplateRenderer
 from services.notify.domain.consent import withheld
 from services.notify.domain.delivery import DeliveryFailure, RetryPolicy, notification_id
@@ -93,18 +94,28 @@ class Notifications:
                   "created_at": at, "next_attempt_at": now, "wait_contact_until": now + self.rules.contact_wait}
         if address is not None:
             record["address"] = address  # a coordinator's work address: stays in this database
-        if self.deliver_on_record:
-            # The insert is the claim: no other process may take the message while this one tries it, and
-            # if this one dies the claim runs out and the delivery job takes it over.
-            record.update(status=SENDING, claimed_by=self.worker, claimed_until=now + self.rules.claim)
-        if await self.store.add(record) and self.deliver_on_record:
-            await self._attempt(record, now)
+        if not self.deliver_on_record:
+            await self.store.add(record)
+            return
+        contact = await self.store.contact(recipient_id) if kind.audience == "participant" else None
+        if kind.audience == "participant" and contact is None:
+            # Parked as it is inserted: its contact's topic is read apart and may still come.
+            record.update(next_attempt_at=record["wait_contact_until"], **{AWAITING_CONTACT: True})
+            if await self.store.add(record):
+                await self._await_contact(record)
+            return
+        # The insert is the claim: no other process may take the message while this one tries it, and
+        # if this one dies the claim runs out and the delivery job takes it over.
+        record.update(status=SENDING, claimed_by=self.worker, claimed_until=now + self.rules.claim)
+        if await self.store.add(record):
+            await self._attempt(record, now, contact)
 
     async def contact_arrived(self, participant_id: str, branch: str, contact: dict[str, Any]) -> None:
         """Keep the contact, and send at once the messages that were waiting for it (usually none)."""
-        awaited = await self.store.save_contact(participant_id, branch, contact)
+        saved = await self.store.save_contact(participant_id, branch, contact)
+        awaited = self.store.awaiting(saved)
         if awaited and self.deliver_on_record:
-            await self._deliver_awaited(participant_id, awaited)
+            await self._deliver_awaited(participant_id, awaited, saved)
 
     async def consent_changed(self, participant_id: str, branch: str, purpose: str, granted: bool) -> None:
         await self.store.set_consent(participant_id, branch, purpose, granted)
@@ -129,33 +140,35 @@ class Notifications:
                or await self.store.take_over(notification, self.worker, now, self.rules.claim))
         return await self._attempt_claimed(doc, now)
 
-    async def _deliver_awaited(self, participant_id: str, awaited: list[str]) -> bool:
-        """The messages parked for this participant's contact, now that it is here; the mark goes last, so
-        a crash before leaves it for the contact's redelivery."""
+    async def _deliver_awaited(self, participant_id: str, awaited: list[str], contact: dict[str, Any]) -> bool:
+        """The messages parked for this participant's contact, now that it is here (as its write returned it);
+        the mark goes last, so a crash before leaves it for the contact's redelivery."""
         sent = False
         for notification in awaited:
             now = self.now()
             doc = await self.store.claim_awaited(notification, self.worker, now, self.rules.claim)
-            sent = await self._attempt_claimed(doc, now) or sent
+            sent = await self._attempt_claimed(doc, now, contact) or sent
         await self.store.no_longer_awaited(participant_id, awaited)
         return sent
 
-    async def _attempt_claimed(self, doc: dict[str, Any] | None, now: datetime) -> bool:
+    async def _attempt_claimed(self, doc: dict[str, Any] | None, now: datetime,
+                               contact: dict[str, Any] | None = None) -> bool:
         if doc is None:  # another process holds or finished it
             return False
         token = correlation.bind(doc.get("correlation_id") or correlation.new())
         try:
-            return await self._attempt(doc, now)
+            return await self._attempt(doc, now, contact)
         finally:
             correlation.reset(token)
 
-    async def _attempt(self, doc: dict[str, Any], now: datetime) -> bool:
+    async def _attempt(self, doc: dict[str, Any], now: datetime, contact: dict[str, Any] | None = None) -> bool:
+        """One try; `contact`: the recipient's contact when the caller has just read or written it."""
         kind, attempts = message(doc["template"]), doc["attempts"] + 1
         if kind.audience == "participant":
-            contact = await self.store.contact(doc["recipient_id"])
+            contact = contact if contact is not None else await self.store.contact(doc["recipient_id"])
             if contact is None:
                 if now < doc["wait_contact_until"]:  # its topic is read apart: it may still come
-                    return await self._await_contact(doc)
+                    return await self._park(doc)
                 await self._fail(doc, now, attempts, "no contact on file for this participant")
                 return False
             reason = withheld(kind, self.store.consents(contact))
@@ -195,15 +208,21 @@ class Notifications:
         return True
 
     async def _await_contact(self, doc: dict[str, Any]) -> bool:
-        """Park the message until its contact comes (whose event sends it) or its wait runs out (it then fails).
+        """Mark the parked message as waiting for its contact, whose event then sends it; else its wait runs
+        out and the delivery job fails it.
 
         Parked before the mark is left: a contact stored after the mark finds the message pending and
         takes it; a contact stored before is returned by the marking write, and this process takes it."""
+        contact = await self.store.await_contact(doc["recipient_id"], doc["_id"])
+        if contact is None:
+            return False
+        return await self._deliver_awaited(doc["recipient_id"], [doc["_id"]], contact)
+
+    async def _park(self, doc: dict[str, Any]) -> bool:
+        """A message tried after its record (the delivery job) whose contact is still missing: parked again."""
         if not await self.store.release(doc["_id"], self.worker, doc["wait_contact_until"], awaiting_contact=True):
             return False  # no longer ours: erased meanwhile
-        if await self.store.await_contact(doc["recipient_id"], doc["_id"]) is None:
-            return False
-        return await self._deliver_awaited(doc["recipient_id"], [doc["_id"]])
+        return await self._await_contact(doc)
 
     async def _fail(self, doc: dict[str, Any], now: datetime, attempts: int, reason: str) -> None:
         """Failed for good: recorded, published, and the branch's coordinators told (unless it was theirs)."""

@@ -55,12 +55,17 @@ class NotifyStore:
 
     # -- contacts -------------------------------------------------------------------------
 
-    async def save_contact(self, participant_id: str, branch: str, contact: dict[str, Any]) -> list[str]:
-        """Store the contact; the notifications waiting for it, read back by the same write."""
-        saved = await self.contacts.find_one_and_update(
-            {"_id": participant_id}, {"$set": {**contact, "branch": branch}}, {AWAITED_BY: 1},
-            upsert=True, return_document=ReturnDocument.AFTER)
-        return list((saved or {}).get(AWAITED_BY) or [])
+    async def save_contact(self, participant_id: str, branch: str, contact: dict[str, Any]) -> dict[str, Any]:
+        """Store the contact; the contact as stored, with its consents and the notifications waiting for it
+        (`awaiting`), read back by the same write."""
+        return await self.contacts.find_one_and_update(
+            {"_id": participant_id}, {"$set": {**contact, "branch": branch}}, upsert=True,
+            return_document=ReturnDocument.AFTER)
+
+    @staticmethod
+    def awaiting(contact: dict[str, Any]) -> list[str]:
+        """The notifications that found no contact and wait for this one."""
+        return list(contact.get(AWAITED_BY) or [])
 
     async def await_contact(self, participant_id: str, notification_id: str) -> dict[str, Any] | None:
         """Mark the notification as waiting for the participant's contact; the contact if it came meanwhile.

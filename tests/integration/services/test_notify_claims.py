@@ -152,9 +152,10 @@ async def test_the_mark_and_the_contact_see_each_other_whichever_comes_first(db)
     store = NotifyStore(db)
     contact = {"role": "mentee", "display_name": "Amina", "email": "amina@example.org", "language": "fr"}
     # The contact first: the marking write returns it, so the waiting process sends the message itself.
-    assert await store.save_contact("early", BRANCH, contact) == []
+    assert store.awaiting(await store.save_contact("early", BRANCH, contact)) == []
     assert (await store.await_contact("early", "n-1"))["email"] == "amina@example.org"
     # The mark first: the contact's write returns the waiting message.
     assert await store.await_contact("late", "n-2") is None
     assert await store.contact("late") is None  # a mark alone is not a contact
-    assert await store.save_contact("late", BRANCH, contact) == ["n-2"]
+    saved = await store.save_contact("late", BRANCH, contact)
+    assert store.awaiting(saved) == ["n-2"] and saved["email"] == "amina@example.org"  # sent with it, no re-read
