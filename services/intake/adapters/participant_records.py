@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from shared.clock import day_or_none
 from services.intake.domain.changes import Change
 from services.intake.domain.participants import Participant, Personal
 
@@ -25,7 +24,7 @@ def participant_of(document: dict[str, Any]) -> Participant:
         rules_version=document.get("rules_version"),
         personal=None if personal is None else Personal(
             personal["first_name"], personal["last_name"], personal["email"], personal["preferred_language"],
-            day_or_none(personal["birth_date"]), personal["postcode"], personal["country"]),
+            date.fromisoformat(personal["birth_date"]), personal["postcode"], personal["country"]),
         profile=dict(document.get("profile") or {}), consents=dict(document.get("consents") or {}),
         deliberate_duplicate=bool(document.get("deliberate_duplicate")))
 

@@ -1,7 +1,7 @@
 """What a decision about a participant changes, as plain data: the use case stores it, the adapter knows how."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ class Change:
     removed: tuple[str, ...] = ()
     events: tuple[Event, ...] = ()
     # The person's identity when the change gives it new keys: checked against everyone's before it is saved.
-    identity: Identity | None = field(default=None, compare=False)
+    identity: Identity | None = None
 
     def with_written(self, more: dict[str, Any]) -> Change:
         return replace(self, written={**self.written, **more})

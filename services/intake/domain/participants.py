@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from shared.rules import RuleBroken
+from shared.rules import Refusal, RuleBroken
 # Language too: callers that build applications (the bench's seed) import the application types from here.
 from services.intake.domain.applications import (Contact, Language, MenteeApplication, MentorApplication,  # noqa: F401
                                                  Person)
@@ -88,7 +88,7 @@ class Participant:
         return cls(participant_id, branch, role, registered_on, rules_version=rules.version, personal=personal,
                    profile=profile)
 
-    def registration(self, hashes: dict[str, str], holders: list[dict], deliberate: bool, by: str,
+    def registration(self, hashes: dict[str, str], holders: list[dict[str, Any]], deliberate: bool, by: str,
                      at: datetime) -> Change:
         """The whole new record and its two events. Refused with DuplicateParticipant when someone holds one of
         the person's identity keys, unless registered deliberately as such: then the keys are kept outside the
@@ -114,7 +114,7 @@ class Participant:
         """Who the person is, for finding them twice (their identity keys)."""
         return self._personal().identity()
 
-    def duplicate(self, hashes: dict[str, str], holders: list[dict]) -> DuplicateParticipant | None:
+    def duplicate(self, hashes: dict[str, str], holders: list[dict[str, Any]]) -> DuplicateParticipant | None:
         """Someone else holding one of these identity keys (see identity.duplicate_among)."""
         return duplicate_among(hashes, self.branch, holders, exclude=self.participant_id)
 
@@ -150,7 +150,7 @@ class Participant:
             events.append(self._profile_event(profile_changed, profile))
         return Change(written, history_entry("correction", changed, by, at), events=tuple(events), identity=identity)
 
-    def rekeyed(self, correction: Change, hashes: dict[str, str], holders: list[dict]) -> Change:
+    def rekeyed(self, correction: Change, hashes: dict[str, str], holders: list[dict[str, Any]]) -> Change:
         """The correction with the new identity keys; refused with DuplicateParticipant when someone else holds
         one, unless this record was accepted knowingly as a duplicate (it stays so)."""
         duplicate = self.duplicate(hashes, holders)
@@ -260,6 +260,6 @@ def _keys_field(deliberate_duplicate: bool) -> str:
     return "duplicate_keys" if deliberate_duplicate else "identity_keys"
 
 
-def _refuse(refusals) -> None:
+def _refuse(refusals: list[Refusal]) -> None:
     if refusals:
         raise RuleBroken(*refusals)
