@@ -10,11 +10,14 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from shared.events import Envelope
 from shared.messaging import outbox
+from shared.messaging.outbox import Tombstone
 from shared.paging import PAGE_KEY, Key, Order, find_page
 from shared.storage import change_with_events, insert_with_events
+from services.intake.adapters.participant_records import HELD_KEYS, document_of, participant_of, update_of
+from services.intake.domain.changes import Change
+from services.intake.domain.participants import Participant
 
 COLLECTION = "participants"
-HELD_KEYS = "held_keys"  # identity_keys or duplicate_keys, whichever the record has
 MIGRATIONS = "migrations"  # one document per start-up job done, so that it runs once
 # Newest registrations first; the id breaks ties within a day.
 ORDER = Order("participants", ("registered_on",), descending=True)
@@ -41,6 +44,22 @@ class IdentityTaken(Exception):
 class ParticipantRepository:
     def __init__(self, db) -> None:
         self.collection = db[COLLECTION]
+
+    async def find(self, branch: str, participant_id: str) -> tuple[Participant, dict[str, Any]] | None:
+        """The participant, and the record read (a change is written on condition that it is still the same)."""
+        document = await self.get(branch, participant_id)
+        return None if document is None else (participant_of(document), document)
+
+    async def register(self, participant_id: str, registration: Change,
+                       *events: Envelope | Tombstone) -> dict[str, Any]:
+        """Insert the record a registration decided; returns it as written (no read back)."""
+        document = document_of(participant_id, registration)
+        await self.add(document, *events)
+        return document
+
+    async def save(self, read: dict[str, Any], change: Change, *events: Envelope | Tombstone) -> dict[str, Any]:
+        """Store a decided change on the record as read (unless it changed since); returns the record it became."""
+        return await self.change(read, update_of(change), *events)
 
     async def add(self, document: dict[str, Any], *events: Envelope) -> None:
         try:

@@ -6,7 +6,7 @@ from datetime import date
 from shared.rules import Refusal
 from shared.vocabulary import LANGUAGE_NAMES, age_on, level_rank, postcode_area
 from services.intake.domain.branches import BranchRules
-from services.intake.domain.participants import Language, MenteeApplication, MentorApplication, Person
+from services.intake.domain.applications import Language, MenteeApplication, MentorApplication, Person
 
 MIGRATION_BACKGROUNDS = frozenset({"self", "parent", "grandparent"})
 OLDEST_PLAUSIBLE_AGE = 110  # a birth date further back is a typing error, not a person

@@ -16,11 +16,11 @@ from services.intake.adapters.participants import ORDER
 from services.intake.domain.names import folded
 from services.intake.domain.consent import PURPOSES, granted
 from services.intake.domain.identity import DuplicateParticipant
-from services.intake.domain.participants import Language, MenteeApplication, MentorApplication
+from services.intake.domain.applications import Contact, Language, MenteeApplication, MentorApplication
 from services.intake.entrypoints.schemas import (ConsentIn, ConsentOut, CorrectionIn, HistoryEntryOut, HistoryOut,
                                                  MenteeIn, MentorIn, ParticipantOut, PersonIn, TrainingModuleIn,
                                                  WithdrawalIn)
-from services.intake.use_cases import Contact, Intake
+from services.intake.use_cases import Intake
 
 HISTORY = Order("participant-history", ())  # keyed by minus the place in the history alone
 

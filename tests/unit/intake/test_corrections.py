@@ -1,7 +1,7 @@
 """A correction is refused by the registration's own rules, and by the other role's fields."""
 from tests.unit.intake.initial import rules_for
 from services.intake.domain.corrections import check_correction
-from services.intake.domain.participants import Language
+from services.intake.domain.applications import Language
 
 BRUSSELS = rules_for("brussels")
 

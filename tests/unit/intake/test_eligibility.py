@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from services.intake.domain.eligibility import check_mentee, check_mentor
-from services.intake.domain.participants import Language, MenteeApplication, MentorApplication
+from services.intake.domain.applications import Language, MenteeApplication, MentorApplication
 from tests.unit.intake.initial import BRANCHES, rules_for
 
 TODAY = date(2026, 11, 25)
