@@ -9,11 +9,11 @@ import asyncio
 import logging
 from weakref import WeakKeyDictionary
 
-import aiokafka
 from aiokafka.errors import InvalidProducerEpoch, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
+from shared.messaging.kafka_internals import connect_new_producer, disconnect_producer, has_producer, producer_in_use
 from shared.settings import ServiceSettings
 
 ACK_POLICY = AckPolicy.NACK_ON_ERROR
@@ -42,11 +42,6 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
     )
 
 
-def producer_in_use(broker: KafkaBroker) -> object:
-    """The producer a publish goes through now; after a renewal it is another object."""
-    return getattr(broker.config.broker_config.producer, "_producer", None)
-
-
 async def renew_producer_if_broken(broker: KafkaBroker, error: BaseException,
                                    failed_producer: object | None = None) -> bool:
     """After a failed publish: replace the producer when it can never succeed again; True if replaced.
@@ -59,8 +54,7 @@ async def renew_producer_if_broken(broker: KafkaBroker, error: BaseException,
     `failed_producer` (from producer_in_use at send time): when a batch in flight fails at
     once, the first failure renews and the others find the producer already replaced.
     """
-    fast = broker.config.broker_config.producer
-    if not broker.running or (fast and not isinstance(error, PRODUCER_STATE_ERRORS)):
+    if not broker.running or (has_producer(broker) and not isinstance(error, PRODUCER_STATE_ERRORS)):
         return False
     lock = _renewing.setdefault(broker, asyncio.Lock())
     async with lock:
@@ -68,11 +62,10 @@ async def renew_producer_if_broken(broker: KafkaBroker, error: BaseException,
             return False
         log.warning("renewing the Kafka producer", extra={"error": type(error).__name__})
         try:
-            await asyncio.wait_for(fast.disconnect(), timeout=10)
+            await asyncio.wait_for(disconnect_producer(broker), timeout=10)
         except Exception as stop_error:  # the old one is abandoned either way
             log.warning("the old Kafka producer did not stop cleanly", extra={"error": type(stop_error).__name__})
-        # If Kafka is unreachable now this raises; the producer stays disconnected (falsy) and the
+        # If Kafka is unreachable now this raises; the broker stays without a producer and the
         # next failed publish tries again.
-        await fast.connect(aiokafka.AIOKafkaProducer(**broker._connection_kwargs),
-                           serializer=fast.serializer, codec=fast.codec)
+        await connect_new_producer(broker)
     return True

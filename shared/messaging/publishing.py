@@ -11,7 +11,8 @@ from faststream.kafka import KafkaBroker
 
 from shared.events import spec_for
 from shared.events.schemas import envelope_model
-from shared.messaging.broker import producer_in_use, renew_producer_if_broken
+from shared.messaging.broker import renew_producer_if_broken
+from shared.messaging.kafka_internals import producer_in_use
 
 
 class EventPublishers:

@@ -29,6 +29,7 @@ from typing import Callable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.messaging.consumer import EventConsumer, Handler, TombstoneHandler
+from shared.messaging.kafka_internals import fetch_partitions
 from shared.messaging.log_reader import log_reader
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class Replay:
         await reader.start()
         try:
             partitions = [TopicPartition(topic, p) for topic in sorted(self.subscriptions)
-                          for p in sorted(reader.partitions_for_topic(topic) or await _partitions(reader, topic))]
+                          for p in sorted(reader.partitions_for_topic(topic) or await fetch_partitions(reader, topic))]
             reader.assign(partitions)
             await reader.seek_to_beginning(*partitions)
             self.end_offsets = await reader.end_offsets(partitions)
@@ -199,11 +200,6 @@ def _happened(record) -> datetime:
             pass
     # A tombstone (no envelope), or unparseable (process() skips it): the record's own timestamp.
     return datetime.fromtimestamp(record.timestamp / 1000, timezone.utc)
-
-
-async def _partitions(reader: AIOKafkaConsumer, topic: str) -> set[int]:
-    await reader._client.force_metadata_update()
-    return reader.partitions_for_topic(topic) or set()
 
 
 async def _tick(report: Callable[[Progress], None], progress: Progress, every: float) -> None:

@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import OutOfOrderSequenceNumber
 
 from shared.messaging.broker import make_broker, renew_producer_if_broken
+from shared.messaging.kafka_internals import kafka_producer, producer_settings
 from shared.runtime import ServiceRuntime
 from tests.integration.shared.kit import (COLLECTION, EVENT, TOPIC, DuoWriter, backlog, make_settings)
 from tests.suite import eventually
@@ -18,7 +19,7 @@ ACKS_ALL = -1  # how aiokafka stores acks="all"
 
 def live_producer(broker) -> AIOKafkaProducer:
     """The aiokafka producer behind a started FastStream broker."""
-    producer = broker.config.broker_config.producer._producer.producer
+    producer = kafka_producer(broker)
     assert isinstance(producer, AIOKafkaProducer)
     return producer
 
@@ -31,8 +32,8 @@ def describe(producer: AIOKafkaProducer) -> dict:
 
 async def test_make_broker_asks_for_idempotence_and_acks_all(kafka_bootstrap, mongo_url, fresh_db_name, prefix):
     broker = make_broker(make_settings(kafka_bootstrap, mongo_url, fresh_db_name, prefix, service="idem"))
-    assert broker._connection_kwargs["enable_idempotence"] is True
-    assert broker._connection_kwargs["acks"] == "all"
+    assert producer_settings(broker)["enable_idempotence"] is True
+    assert producer_settings(broker)["acks"] == "all"
     await broker.start()
     try:
         producer = live_producer(broker)
