@@ -15,6 +15,8 @@ INLINE_CODE = re.compile(r"`[^`\n]*`")
 LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$", re.M)
 EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)  # https:, mailto:, ...
+# A path named in a code span, from a top folder of the repository (`<name>` and `*` are patterns).
+NAMED_PATH = re.compile(r"`((?:services|shared|tests|infra|bench|synthetic|examples|docs|\.ci)/[^`\s<*]*)`")
 
 
 def pages() -> list[Path]:
@@ -77,6 +79,14 @@ def test_every_relative_link_leads_to_a_file_and_heading_of_the_repository(page)
     assert not failures, "broken links:\n" + "\n".join(failures)
 
 
+@pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(REPO)))
+def test_every_file_the_page_names_exists(page):
+    # A rename (or a file moved away) must take its mentions in the docs with it.
+    named = {m.group(1).rstrip(",.:;").split("::")[0] for m in NAMED_PATH.finditer(page.read_text())}
+    missing = sorted(path for path in named if not (REPO / path).exists())
+    assert not missing, f"{page.relative_to(REPO)} names files that do not exist: {missing}"
+
+
 def test_the_docs_have_pages_to_check():
     assert len(pages()) > 1 and all(page.exists() for page in pages())
 
@@ -94,3 +104,5 @@ def test_a_broken_link_is_caught_with_its_reason(tmp_path):
     assert broken(page, "/work/shared/DESIGN.md", tmp_path).startswith("an absolute path")
     text = "[a](x.md) `[b](y.md)` [`c`](c.md)\n```\n[d](z.md)\n```\n![e](p.png)"
     assert links(text) == ["x.md", "c.md", "p.png"]
+    named = [m.group(1) for m in NAMED_PATH.finditer("`shared/a.py`, `services/<name>/b.py` and `make run`")]
+    assert named == ["shared/a.py"]
