@@ -100,8 +100,8 @@ def test_a_broken_link_is_caught_with_its_reason(tmp_path):
     assert broken(page, "https://example.org/x", tmp_path) is None
     assert broken(page, "docs/b.md", tmp_path) == "docs/b.md does not exist"
     assert broken(page, "docs/a.md#missing", tmp_path) == "no heading of docs/a.md has the anchor #missing"
-    assert broken(page, "../elsewhere/DESIGN.md", tmp_path) == "points outside the repository"
-    assert broken(page, "/work/shared/DESIGN.md", tmp_path).startswith("an absolute path")
+    assert broken(page, "../elsewhere/notes.md", tmp_path) == "points outside the repository"
+    assert broken(page, "/elsewhere/notes.md", tmp_path).startswith("an absolute path")
     text = "[a](x.md) `[b](y.md)` [`c`](c.md)\n```\n[d](z.md)\n```\n![e](p.png)"
     assert links(text) == ["x.md", "c.md", "p.png"]
     named = [m.group(1) for m in NAMED_PATH.finditer("`shared/a.py`, `services/<name>/b.py` and `make run`")]
