@@ -1,6 +1,6 @@
 """Session fixtures for the real infrastructure, started lazily: only when a test asks for them.
 
-Where each part comes from (DESIGN.md §4), decided per part when it is first needed:
+Where each part comes from (docs/development.md), decided per part when it is first needed:
 1. DUO_TEST_KAFKA_BOOTSTRAP / DUO_TEST_MONGO_URL set: that Kafka / MongoDB is used as it is;
 2. else, a Docker engine is reachable: testcontainers starts apache/kafka:4.1.1 / mongo:8.0;
 3. else: the project's own local servers (infra/: Kafka from Maven Central, SecantusDB from

@@ -1,4 +1,4 @@
-"""The local store's planner rules (SecantusDB 0.7.0b3, DESIGN.md §4) as code: does a filter use an index?
+"""The local store's planner rules (SecantusDB 0.7.0b3, docs/development.md) as code: does a filter use an index?
 
 - a filter with any top-level operator key (`$or`, `$and`, `$nor`, `$expr`, ...) scans;
 - otherwise the filter's top-level keys are tried in the order they were sent: the first key

@@ -4,7 +4,7 @@
 (key = subject, the envelope's headers, an idempotent producer), plus tombstones for the
 compacted contacts topic. `Feed.settled(service)` waits until the service's consumer group
 has committed every record fed so far: the offset is committed only after the handler's
-MongoDB write (DESIGN.md §3), so a settled group has applied, or deliberately ignored,
+MongoDB write (docs/architecture.md), so a settled group has applied, or deliberately ignored,
 everything it was given. That is how a test knows a redelivery was seen, not a sleep.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Kafka stops while a service is writing: the writes go on (their events wait in the outbox),
-and once Kafka is back every event arrives, in order per key (DESIGN.md §3).
+and once Kafka is back every event arrives, in order per key (docs/architecture.md).
 
 Delivery is at least once: events in flight when Kafka went away may have been written although
 their acknowledgement was lost, and the relay sends them again (after a long outage with a new

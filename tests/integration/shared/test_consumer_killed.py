@@ -1,6 +1,6 @@
 """A consumer is killed (SIGKILL) in the middle of a batch and started again with the same group:
 every event is applied to its view exactly once and none is lost, because offsets are committed
-only after the write and the write remembers the event ids it applied (DESIGN.md §3)."""
+only after the write and the write remembers the event ids it applied (docs/architecture.md)."""
 from __future__ import annotations
 
 import asyncio

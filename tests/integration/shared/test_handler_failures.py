@@ -1,4 +1,4 @@
-"""A handler fails in the middle of a batch (DESIGN.md §3: FastStream has skipped a failed message
+"""A handler fails in the middle of a batch (FastStream has skipped a failed message
 once a later one committed). A failure shorter than the attempts is retried until applied, never
 skipped, and no offset is committed past it meanwhile; a failure that outlasts the attempts sends
 the message to the dead-letter topic, and the others still apply."""

@@ -1,6 +1,6 @@
 """The broker every service builds (make_broker) produces with idempotence on and acks=all, and
 the outbox relay publishes through that very producer; consumers never auto-commit. aiokafka's
-defaults are acks=1 without idempotence (DESIGN.md §3), so this is checked on the live clients."""
+defaults are acks=1 without idempotence, so this is checked on the live clients."""
 from __future__ import annotations
 
 import asyncio

@@ -1,6 +1,6 @@
 """Poison messages (bytes that are no envelope, an envelope whose payload breaks its schema, a
 version the catalog does not know) land in the dead-letter topic with their reason and their
-original bytes; the messages after them are still applied (DESIGN.md §3)."""
+original bytes; the messages after them are still applied (docs/architecture.md)."""
 from __future__ import annotations
 
 import json

@@ -1,5 +1,5 @@
 """Bearer JWTs: a bad token is a 401 problem, another branch is a 403 problem, national staff see
-every branch (DESIGN.md §5)."""
+every branch (docs/api.md)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

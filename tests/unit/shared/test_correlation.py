@@ -1,5 +1,5 @@
 """The correlation id: taken from X-Correlation-ID or made, echoed back, present in every JSON log
-line of the request, and carried from a consumed event into its handler (DESIGN.md §5)."""
+line of the request, and carried from a consumed event into its handler."""
 from __future__ import annotations
 
 import json

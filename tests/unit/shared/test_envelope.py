@@ -1,5 +1,5 @@
 """The one envelope: it survives the wire unchanged, its headers route without parsing, and no
-domain event carries personal data (DESIGN.md §3)."""
+domain event carries personal data (docs/architecture.md)."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,7 @@ from shared.events.followup import SessionLogged
 from tests.unit.shared.examples import example
 
 ENVELOPE_FIELDS = {"id", "type", "version", "source", "time", "branch", "subject", "correlation_id", "data"}
-# Words that name personal data in a field; none may appear in a domain event (DESIGN.md §3).
+# Words that name personal data in a field; none may appear in a domain event (docs/architecture.md).
 PERSONAL = ("name", "email", "mail", "phone", "birth", "note", "address", "street", "nationality",
             "religion", "origin", "comment", "free_text")
 # The only event allowed to carry contact details: it lives on its own compacted topic.

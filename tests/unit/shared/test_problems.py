@@ -1,5 +1,5 @@
 """Every error is an RFC 9457 problem (application/problem+json) naming field and rule; never a
-stack trace, never the input echoed back (DESIGN.md §5)."""
+stack trace, never the input echoed back."""
 from __future__ import annotations
 
 from typing import Literal

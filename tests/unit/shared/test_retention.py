@@ -1,4 +1,4 @@
-"""The topics' configs say what the README promises: the record kept for good, the erasure bound held."""
+"""The topics' configs say what docs/retention.md promises: the record kept for good, the erasure bound held."""
 from __future__ import annotations
 
 import pytest
