@@ -59,7 +59,7 @@ ALLOWED: tuple[Allowed, ...] = (
             "and rules: a funder's report on the whole record, not a coordinator's page (each branch's own "
             "figures are read through its index and kept between readings)",
             origin="services/followup/entrypoints/api.py all_figures"),
-    Allowed("the metrics scrape counts the events waiting in the outbox (README: not after every drain)",
+    Allowed("the metrics scrape counts the events waiting in the outbox",
             sender="shared/messaging/relay.py measure_backlog"),
 )
 
