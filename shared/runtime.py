@@ -41,7 +41,7 @@ class ServiceRuntime:
         self.dead_letters = DeadLetters(settings.service_name, self.broker, settings.topic_prefix)
         self.relay = OutboxRelay(settings.service_name, self.db, outbox_collections,
                                  self.publishers.send, settings.outbox_poll_seconds, settings.outbox_batch,
-                                 settings.outbox_grace_seconds)
+                                 settings.outbox_grace_seconds, settings.outbox_linger_ms / 1000)
         self.consumer = EventConsumer(settings.service_name, self.broker, self.dead_letters,
                                       attempts=settings.handler_attempts, topic_prefix=settings.topic_prefix)
         self.outbox_collections = outbox_collections

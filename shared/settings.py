@@ -53,6 +53,9 @@ class ServiceSettings(WebSettings):
     # The relay's first wait after a failed round (doubling to 10 s); an idle relay waits for writes.
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch: int = Field(default=100, ge=1, le=10_000)  # documents a relay publishes per round
+    # How long a woken relay waits for more writes to share its round (as Kafka's linger.ms): under load,
+    # fewer store commands per event for a few milliseconds of delay.
+    outbox_linger_ms: float = Field(default=25.0, ge=0, le=1000)
     # A process's events not published within this time are taken over by another process's relay:
     # how long events wait after their process died (shared/messaging/relay.py).
     outbox_grace_seconds: float = Field(default=10.0, gt=0)

@@ -5,7 +5,8 @@ of documents: one find of the documents whose events this process wrote (an inde
 the owner, limited by the index itself), then, after sending every event without waiting for
 each acknowledgement in turn (the idempotent producer keeps order per partition), one bulk write
 that pulls exactly the acknowledged events and clears the owner of each document left empty.
-It is woken when a write of this process stored events (outbox.stored), and otherwise sleeps; a
+It is woken when a write of this process stored events (outbox.stored), lingers a few milliseconds so
+that the writes arriving meanwhile share its round, and otherwise sleeps; a
 periodic job (`take_over`) gives it the documents of a process that died: a document whose owner
 has not emptied it within the grace is taken by one conditional update, so one process wins it. While Kafka is down it
 keeps retrying with a capped backoff; the API goes on accepting changes meanwhile and their
@@ -40,7 +41,8 @@ def _drop(acks: list[list[Pending]]) -> None:
 
 class OutboxRelay:
     def __init__(self, service: str, db, collections: list[str], send: Send,
-                 poll_seconds: float = 0.5, batch: int = 100, grace_seconds: float = 10.0) -> None:
+                 poll_seconds: float = 0.5, batch: int = 100, grace_seconds: float = 10.0,
+                 linger_seconds: float = 0.0) -> None:
         self.service = service
         self.db = db
         self.collections = collections
@@ -48,6 +50,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds  # the first wait after a failure
         self.batch = batch  # documents per round: bounds the events in flight, and the repeats after a crash
         self.grace = timedelta(seconds=grace_seconds)
+        self.linger = linger_seconds  # after a wake, before the round: the writes meanwhile share it
         self._wake = asyncio.Event()
         self._dirty: set[str] = set(collections)  # collections that may hold events of this process
         self._task: asyncio.Task | None = None
@@ -96,7 +99,9 @@ class OutboxRelay:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
             except asyncio.TimeoutError:
-                pass
+                continue
+            if self.linger:
+                await asyncio.sleep(self.linger)
 
     async def _adopt_legacy(self) -> None:
         """Documents waiting from before owners existed: made orphans, so the next round takes them."""
