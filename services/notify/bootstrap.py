@@ -35,7 +35,7 @@ def delivery_rules(settings: NotifySettings) -> DeliveryRules:
     return DeliveryRules(
         retry=RetryPolicy(settings.retry_base_seconds, settings.retry_max_seconds, settings.retry_max_attempts),
         claim=timedelta(seconds=settings.claim_seconds), contact_wait=timedelta(seconds=settings.contact_wait_seconds),
-        coordinators=settings.coordinator_emails)
+        contact_linger=timedelta(milliseconds=settings.contact_linger_ms), coordinators=settings.coordinator_emails)
 
 
 def notifications_of(db, settings: NotifySettings, mailer: SmtpMailer | None, now: Now = utc_now) -> Notifications:

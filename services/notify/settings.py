@@ -25,3 +25,6 @@ class NotifySettings(ServiceSettings):
     # A message whose contact has not arrived yet (its topic is read apart) waits this long for it.
     # It goes out when the contact's event comes (that event finds the message's mark): nothing polls for it.
     contact_wait_seconds: float = Field(default=3600.0, ge=0)
+    # Before that, it waits this long in memory for a contact this process is about to store (the two are
+    # published together): then it goes out at once, without being parked.
+    contact_linger_ms: float = Field(default=200.0, ge=0, le=5000)

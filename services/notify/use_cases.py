@@ -7,8 +7,10 @@ from the consumer right away or from the periodic delivery job later.
 Live, the process that records a message sends it at once: it reads the contact, then inserts the
 message already claimed, so a message that goes out at the first try costs one contact read, its
 insert and the finish (which stores notification-sent for the relay). A message whose contact has
-not come is inserted parked until its wait runs out, and the contact's own event, finding the mark
-the message left on it, sends it with the contact its own write returned.
+not come waits a moment in memory for the contact the other subscription is storing
+(contact_arrivals.py); failing that, it is inserted parked until its wait runs out, and the
+contact's own event, finding the mark the message left on it, sends it with the contact its own
+write returned.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from services.notify.adapters.mailer import SmtpMailer
 from services.notify.adapters.branches import RememberedBranches
 from services.notify.adapters.store import AWAITING_CONTACT, FAILED, PENDING, SENDING, SENT, SKIPPED, NotifyStore
 from services.notify.adapters.templates import TemplateRenderer
+from services.notify.contact_arrivals import ContactArrivals
 from services.notify.domain.consent import withheld
 from services.notify.domain.delivery import DeliveryFailure, RetryPolicy, notification_id
 from services.notify.domain.language import choose_language
@@ -46,6 +49,8 @@ class DeliveryRules:
     retry: RetryPolicy = RetryPolicy()
     claim: timedelta = timedelta(minutes=2)
     contact_wait: timedelta = timedelta(hours=1)
+    # How long a message found without its contact waits in memory for it before being parked.
+    contact_linger: timedelta = timedelta(milliseconds=200)
     coordinators: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -63,6 +68,7 @@ class Notifications:
         self.now, self.jitter = now, jitter
         self.deliver_on_record = deliver_on_record  # a rebuild records, and sends nothing
         self.worker = uuid.uuid4().hex  # this process, as the holder of its claims
+        self.arrivals = ContactArrivals()
 
     # -- recording ------------------------------------------------------------------------
 
@@ -99,6 +105,8 @@ class Notifications:
             return
         contact = await self.store.contact(recipient_id) if kind.audience == "participant" else None
         if kind.audience == "participant" and contact is None:
+            contact = await self.arrivals.wait(recipient_id, self.rules.contact_linger.total_seconds())
+        if kind.audience == "participant" and contact is None:
             # Parked as it is inserted: its contact's topic is read apart and may still come.
             record.update(next_attempt_at=record["wait_contact_until"], **{AWAITING_CONTACT: True})
             if await self.store.add(record):
@@ -113,6 +121,7 @@ class Notifications:
     async def contact_arrived(self, participant_id: str, branch: str, contact: dict[str, Any]) -> None:
         """Keep the contact, and send at once the messages that were waiting for it (usually none)."""
         saved = await self.store.save_contact(participant_id, branch, contact)
+        self.arrivals.arrived(participant_id, saved)
         awaited = self.store.awaiting(saved)
         if awaited and self.deliver_on_record:
             await self._deliver_awaited(participant_id, awaited, saved)

@@ -159,3 +159,29 @@ async def test_the_mark_and_the_contact_see_each_other_whichever_comes_first(db)
     assert await store.contact("late") is None  # a mark alone is not a contact
     saved = await store.save_contact("late", BRANCH, contact)
     assert store.awaiting(saved) == ["n-2"] and saved["email"] == "amina@example.org"  # sent with it, no re-read
+
+
+async def test_a_contact_stored_while_its_message_waits_in_memory_sends_it_without_parking(
+        db, notifications, smtp_sink):
+    participant = f"mentee-{uuid.uuid4().hex[:8]}"
+    address = f"{participant}@example.org"
+    read_missing, read = asyncio.Event(), notifications.store.contact
+
+    async def contact(participant_id):  # the message's own read finds no contact: then the contact comes
+        found = await read(participant_id)
+        read_missing.set()
+        return found
+    notifications.store.contact = contact
+
+    async def contact_comes():
+        await read_missing.wait()
+        await notifications.contact_arrived(participant, BRANCH, {"role": "mentee", "display_name": "Amina",
+                                                                  "email": address, "language": "fr"})
+    await asyncio.gather(notifications.to_participant("cause-2", BRANCH, participant, "registration-received",
+                                                      {"role": "mentee"}, at=notifications.now()),
+                         contact_comes())
+    [sent] = await notifications.store.notifications.find({"recipient_id": participant}).to_list()
+    assert sent["status"] == "sent" and not sent.get("awaiting_contact")  # never parked
+    assert AWAITED_BY not in await db.contacts.find_one({"_id": participant})  # never marked
+    [mail] = await asyncio.to_thread(smtp_sink.wait_for, 1, to=address, timeout=30)
+    assert mail["X-DUO-Notification-Id"] == sent["_id"]
