@@ -216,7 +216,7 @@ async def register(db, batch: list[Person], tag: str) -> tuple[list[dict[str, An
     from services.intake.adapters.participants import ParticipantRepository
     from services.intake.branch_use_cases import Branches
     from services.intake.domain.identity import IdentityHasher
-    from services.intake.domain.participants import Language, MenteeApplication, MentorApplication
+    from services.intake.domain.applications import Language, MenteeApplication, MentorApplication
     from services.intake.settings import IntakeSettings
     from services.intake.use_cases import Contact, Intake
 

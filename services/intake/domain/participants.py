@@ -12,9 +12,7 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 from shared.rules import Refusal, RuleBroken
-# Language too: callers that build applications (the bench's seed) import the application types from here.
-from services.intake.domain.applications import (Contact, Language, MenteeApplication, MentorApplication,  # noqa: F401
-                                                 Person)
+from services.intake.domain.applications import Contact, MenteeApplication, MentorApplication, Person
 from services.intake.domain.branches import BranchRules
 from services.intake.domain.changes import Change, Event, history_entry
 from services.intake.domain.consent import check_consent_date, granted
